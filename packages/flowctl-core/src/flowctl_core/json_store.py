@@ -1,0 +1,571 @@
+"""All file I/O under .flow/: locating it, atomic writes, whole-line appends, the store lock, record files.
+
+Rules kept here so no caller has to remember them:
+* every write is atomic (unique temp file in the same directory, fsync, os.replace, fsync of the directory);
+* a JSONL line is appended with one os.write on an O_APPEND descriptor, so lines never interleave or tear;
+* read-modify-write sequences run under `StoreLock` (one lock file, `.flow/.lock`, never itself replaced);
+* a file that does not parse raises CorruptFileError naming it; nothing treats it as empty or overwrites it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from . import records as R
+from .errors import CorruptFileError, FlowError, InvalidInputError, LockTimeoutError, StoreIOError, os_error_text
+
+FLOW_DIR_NAME = ".flow"
+LOCK_NAME = ".lock"
+
+# ---------------------------------------------------------------------------------------------------------
+# Serialisation (storage.md §2.1–2.3)
+
+
+def dumps_pretty(obj: Any, *, sort_keys: bool = False) -> str:
+    """serde_json::to_string_pretty: 2-space indent, raw UTF-8, no trailing newline."""
+    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+
+
+def dumps_line(obj: Any) -> str:
+    """One compact sorted-key JSON document plus `\\n` (events, indexes)."""
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def _json_error_text(err: json.JSONDecodeError) -> str:
+    return f"{err.msg} at line {err.lineno} column {err.colno}"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Low-level reads and writes
+
+
+def read_bytes(path: Path) -> bytes | None:
+    """Return the file's bytes, or None when it does not exist."""
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError as err:
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    except OSError as err:
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+
+
+def read_text(path: Path) -> str | None:
+    """Return the file as UTF-8 text, or None when it does not exist."""
+    data = read_bytes(path)
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise CorruptFileError(path, f"not valid UTF-8 ({err.reason} at byte {err.start})") from err
+
+
+def parse_json_bytes(data: bytes, path: object) -> Any:
+    """Parse JSON bytes; raise CorruptFileError naming `path` when they do not parse."""
+    try:
+        return json.loads(data)
+    except json.JSONDecodeError as err:
+        raise CorruptFileError(path, _json_error_text(err)) from err
+    except UnicodeDecodeError as err:
+        raise CorruptFileError(path, f"not valid UTF-8 ({err.reason})") from err
+
+
+def load_json(path: Path) -> Any:
+    """Parse a JSON file; None when it does not exist; CorruptFileError when it does not parse."""
+    data = read_bytes(path)
+    if data is None:
+        return None
+    return parse_json_bytes(data, path)
+
+
+def read_json_lines(path: Path) -> list[Any]:
+    """Parse a JSONL file, skipping blank and unparseable lines (as every reference reader does)."""
+    data = read_bytes(path)
+    if not data:
+        return []
+    out = []
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            out.append(json.loads(line))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+    return out
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Replace `path` atomically: temp file in the same directory, fsync, os.replace, fsync the directory."""
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    parent = path.parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        tmp = parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns() % 10**9}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        _fsync_dir(parent)
+    except FlowError:
+        raise
+    except OSError as err:
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+
+
+def write_json(path: Path, obj: Any, *, sort_keys: bool = False, newline: bool = False) -> None:
+    """Write pretty JSON atomically (no trailing newline unless asked, like the reference)."""
+    atomic_write(path, dumps_pretty(obj, sort_keys=sort_keys) + ("\n" if newline else ""))
+
+
+def append_line(path: Path, line: str) -> None:
+    """Append one whole line with a single write on an O_APPEND descriptor (never torn or interleaved)."""
+    if not line.endswith("\n"):
+        line += "\n"
+    data = line.encode("utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            written = os.write(fd, data)
+            if written != len(data):  # only on a full disk; never leave half a line behind silently
+                raise StoreIOError(f"IO error: {path}: short write ({written} of {len(data)} bytes)")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except FlowError:
+        raise
+    except OSError as err:
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+
+
+def remove_file(path: Path) -> bool:
+    """Delete a file if present; return whether it existed."""
+    try:
+        os.unlink(path)
+        return True
+    except FileNotFoundError:
+        return False
+    except OSError as err:
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The store lock
+
+
+_held: dict[str, list[int]] = {}  # lock path -> [fd, depth]; re-entrant within one process
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for the store lock (env FLOWCTL_LOCK_TIMEOUT, default 60)."""
+    try:
+        return float(os.environ.get("FLOWCTL_LOCK_TIMEOUT", "60"))
+    except ValueError:
+        return 60.0
+
+
+@contextlib.contextmanager
+def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the exclusive store lock `<flow_dir>/.lock` for a read-modify-write (re-entrant in-process)."""
+    path = flow_dir / LOCK_NAME
+    key = str(path)
+    held = _held.get(key)
+    if held is not None:
+        held[1] += 1
+        try:
+            yield
+        finally:
+            held[1] -= 1
+        return
+    timeout = lock_timeout() if timeout is None else timeout
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - non-POSIX platforms fall back to filelock
+        import filelock
+
+        try:
+            with filelock.FileLock(key, timeout=timeout):
+                _held[key] = [-1, 1]
+                try:
+                    yield
+                finally:
+                    del _held[key]
+        except filelock.Timeout as err:
+            raise LockTimeoutError(path, timeout) from err
+        return
+    try:
+        flow_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as err:
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.001
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(path, timeout) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        _held[key] = [fd, 1]
+        try:
+            yield
+        finally:
+            del _held[key]
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Locating .flow/ (storage.md §1.1)
+
+
+def flow_dir_for(cwd: Path) -> Path:
+    """The flow directory is always `<cwd>/.flow` (no upward search, like the reference)."""
+    return cwd / FLOW_DIR_NAME
+
+
+def git_common_dir(cwd: Path) -> Path | None:
+    """`git rev-parse --git-common-dir` joined onto cwd, or None outside a git repository."""
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=cwd, capture_output=True,
+                              text=True, check=False)
+    except OSError:
+        return None
+    if proc.returncode != 0 or not proc.stdout.strip():
+        return None
+    return cwd / proc.stdout.strip()  # a relative answer is joined without normalisation, as the reference does
+
+
+def _merge_tree(src: Path, dst: Path, conflicts: list[str], plan: list[tuple[Path, Path]]) -> None:
+    for entry in sorted(src.iterdir()):
+        target = dst / entry.name
+        if not target.exists() and not target.is_symlink():
+            plan.append((entry, target))
+        elif entry.is_dir() and not entry.is_symlink() and target.is_dir():
+            _merge_tree(entry, target, conflicts, plan)
+        elif entry.is_file() and target.is_file() and entry.read_bytes() == target.read_bytes():
+            continue  # identical copy already shared
+        else:
+            conflicts.append(str(entry))
+
+
+def ensure_flow_symlink(cwd: Path) -> tuple[Path, str | None]:
+    """Point `<cwd>/.flow` at the shared state dir inside git (or make a plain dir); return (path, action).
+
+    A pre-existing plain `.flow/` is merged into the shared directory; unlike the reference (D38) nothing is
+    destroyed: if an entry differs from one already shared, nothing is moved and an error names the conflicts.
+    """
+    local = flow_dir_for(cwd)
+    common = git_common_dir(cwd)
+    if common is None:
+        if local.is_symlink() and not local.exists():
+            raise InvalidInputError(f".flow exists but is not a dir or symlink: {local}")
+        local.mkdir(parents=True, exist_ok=True)
+        return local, None
+    shared = common / "flow-state" / "flow"
+    try:
+        shared.mkdir(parents=True, exist_ok=True)
+        if local.is_symlink():
+            if local.exists() and local.resolve() == shared.resolve():
+                return local, f".flow/ → {shared}"
+            local.unlink()
+        elif local.is_dir():
+            conflicts: list[str] = []
+            plan: list[tuple[Path, Path]] = []
+            _merge_tree(local, shared, conflicts, plan)
+            if conflicts:
+                raise InvalidInputError(
+                    "Cannot move .flow/ into the shared state dir: these entries differ from the shared copy: "
+                    + ", ".join(conflicts))
+            for src, dst in plan:
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(src, dst) if src.stat().st_dev == dst.parent.stat().st_dev else _copy_move(src, dst)
+            import shutil
+
+            shutil.rmtree(local)
+        elif local.exists():
+            raise InvalidInputError(f".flow exists but is not a dir or symlink: {local}")
+        os.symlink(shared, local)
+    except FlowError:
+        raise
+    except OSError as err:
+        raise StoreIOError(f"IO error: {local}: {os_error_text(err)}") from err
+    return local, f".flow/ → {shared}"
+
+
+def _copy_move(src: Path, dst: Path) -> None:
+    import shutil
+
+    shutil.move(str(src), str(dst))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Paths of records inside .flow/
+
+
+def safe_name(name: str) -> str:
+    """Refuse a record name that could escape its directory (path separators, `..`, NUL, control chars)."""
+    if (not name or name.startswith(".") or "/" in name or "\\" in name
+            or any(ord(c) < 32 for c in name) or name != name.strip()):
+        raise InvalidInputError(f"Invalid ID: {name!r} cannot name a file under .flow/")
+    return name
+
+
+class FlowPaths:
+    """File names inside one .flow/ directory (storage.md §1.2)."""
+
+    def __init__(self, flow_dir: Path) -> None:
+        self.root = Path(flow_dir)
+        self.epics = self.root / "epics"
+        self.specs = self.root / "specs"
+        self.tasks = self.root / "tasks"
+        self.state = self.root / ".state"
+        self.state_tasks = self.state / "tasks"
+        self.gaps = self.root / "gaps"
+        self.memory = self.root / "memory"
+        self.reviews = self.root / "reviews"
+        self.outputs = self.root / "outputs"
+        self.archive = self.root / ".archive"
+        self.meta = self.root / "meta.json"
+        self.config = self.root / "config.json"
+        self.events = self.state / "events.jsonl"
+        self.locks = self.state / "locks.json"
+        self.pipeline = self.state / "pipeline.json"
+        self.phases = self.state / "phases.json"
+        self.approvals = self.state / "approvals.json"
+
+    def epic_json(self, epic_id: str) -> Path:
+        """`epics/<id>.json`."""
+        return self.epics / f"{safe_name(epic_id)}.json"
+
+    def epic_spec(self, epic_id: str) -> Path:
+        """`specs/<id>.md`."""
+        return self.specs / f"{safe_name(epic_id)}.md"
+
+    def task_json(self, task_id: str) -> Path:
+        """`tasks/<id>.json`."""
+        return self.tasks / f"{safe_name(task_id)}.json"
+
+    def task_spec(self, task_id: str) -> Path:
+        """`tasks/<id>.md`."""
+        return self.tasks / f"{safe_name(task_id)}.md"
+
+    def task_state(self, task_id: str) -> Path:
+        """`.state/tasks/<id>.state.json`."""
+        return self.state_tasks / f"{safe_name(task_id)}.state.json"
+
+    def gaps_json(self, epic_id: str) -> Path:
+        """`gaps/<epic>.json`."""
+        return self.gaps / f"{safe_name(epic_id)}.json"
+
+    def checkpoint(self, epic_id: str) -> Path:
+        """`.state/checkpoint-<epic>.json`."""
+        return self.state / f"checkpoint-{safe_name(epic_id)}.json"
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Typed records: epics, task definitions, task states, specs
+
+
+def load_record(record: R.Record, path: Path) -> dict[str, Any] | None:
+    """Read and normalise one struct-ordered record file; None when missing."""
+    data = load_json(path)
+    if data is None:
+        return None
+    return R.normalize(record, data, path)
+
+
+def write_record(record: R.Record, path: Path, data: dict[str, Any]) -> dict[str, Any]:
+    """Normalise `data` and write it atomically in struct order; return what was written."""
+    rec = R.normalize(record, data, path)
+    write_json(path, rec)
+    return rec
+
+
+def read_epic(paths: FlowPaths, epic_id: str) -> dict[str, Any] | None:
+    """The epic record, or None when `epics/<id>.json` is missing."""
+    return load_record(R.EPIC, paths.epic_json(epic_id))
+
+
+def write_epic(paths: FlowPaths, epic: dict[str, Any]) -> dict[str, Any]:
+    """Write `epics/<id>.json`."""
+    return write_record(R.EPIC, paths.epic_json(epic["id"]), epic)
+
+
+def list_epics(paths: FlowPaths) -> list[dict[str, Any]]:
+    """Every epic, sorted by id string; a corrupt file raises CorruptFileError."""
+    out = []
+    for name in _json_names(paths.epics):
+        path = paths.epics / name
+        data = load_json(path)
+        if data is not None:
+            out.append(R.normalize(R.EPIC, data, path))
+    out.sort(key=lambda e: e["id"])
+    return out
+
+
+def _json_names(directory: Path) -> list[str]:
+    try:
+        return [n for n in os.listdir(directory) if n.endswith(".json") and not n.startswith(".")]
+    except FileNotFoundError:
+        return []
+    except NotADirectoryError:
+        return []
+
+
+def read_task_definition(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
+    """The task definition as stored (status as written there), or None."""
+    return load_record(R.TASK, paths.task_json(task_id))
+
+
+def read_state(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
+    """The runtime state, or None when there is no state file (a corrupt one raises, unlike D24)."""
+    return load_record(R.TASK_STATE, paths.task_state(task_id))
+
+
+def merge_state(task: dict[str, Any], state: dict[str, Any] | None) -> dict[str, Any]:
+    """Apply the merge rule of §5.3: the state's status and updated_at override the definition's."""
+    if state is not None:
+        task["status"] = state["status"]
+        task["updated_at"] = state["updated_at"]
+    return task
+
+
+def read_task(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
+    """The merged task (definition + state status/updated_at), or None when the definition is missing."""
+    task = read_task_definition(paths, task_id)
+    if task is None:
+        return None
+    return merge_state(task, read_state(paths, task_id))
+
+
+def list_tasks(paths: FlowPaths, epic_id: str | None = None) -> list[dict[str, Any]]:
+    """Merged tasks (of one epic, or all), sorted by id string; one directory listing, linear in the count."""
+    names = _json_names(paths.tasks)
+    if epic_id is not None:
+        prefix = epic_id + "."
+        names = [n for n in names if n.startswith(prefix) and n[len(prefix):-5].isdigit()]
+    try:
+        state_names = set(os.listdir(paths.state_tasks))
+    except (FileNotFoundError, NotADirectoryError):
+        state_names = set()
+    out = []
+    for name in names:
+        path = paths.tasks / name
+        data = load_json(path)
+        if data is None:
+            continue
+        task = R.normalize(R.TASK, data, path)
+        state_name = name[:-5] + ".state.json"
+        if state_name in state_names:
+            state = load_record(R.TASK_STATE, paths.state_tasks / state_name)
+            merge_state(task, state)
+        out.append(task)
+    out.sort(key=lambda t: t["id"])
+    return out
+
+
+def write_task_definition(paths: FlowPaths, task: dict[str, Any]) -> dict[str, Any]:
+    """Write `tasks/<id>.json` the reference way: status forced to `todo`, updated_at = created_at.
+
+    Real status lives in the state file. A legacy definition whose own status is not `todo` and that has no
+    state file would lose its status, so that status is first carried into a new state file.
+    """
+    rec = R.normalize(R.TASK, task, paths.task_json(task["id"]))
+    if rec.get("status", "todo") != "todo" and not paths.task_state(rec["id"]).exists():
+        write_state(paths, rec["id"], {"status": rec["status"], "retry_count": 0, "updated_at": rec["updated_at"]})
+    rec["status"] = "todo"
+    rec["updated_at"] = rec["created_at"]
+    write_json(paths.task_json(rec["id"]), rec)
+    return rec
+
+
+def write_state(paths: FlowPaths, task_id: str, state: dict[str, Any]) -> dict[str, Any]:
+    """Write `.state/tasks/<id>.state.json` atomically in struct order."""
+    return write_record(R.TASK_STATE, paths.task_state(task_id), state)
+
+
+def read_spec(path: Path) -> str:
+    """A Markdown spec verbatim; the empty string when missing."""
+    text = read_text(path)
+    return "" if text is None else text
+
+
+def write_spec(path: Path, content: str) -> None:
+    """Write a Markdown spec verbatim, atomically."""
+    atomic_write(path, content)
+
+
+def read_config(paths: FlowPaths) -> dict[str, Any]:
+    """The raw config.json object ({} when missing); CorruptFileError when unparseable or not an object."""
+    data = load_json(paths.config)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CorruptFileError(paths.config, "expected a JSON object")
+    return data
+
+
+def write_config(paths: FlowPaths, config: dict[str, Any]) -> None:
+    """Write config.json pretty with sorted keys."""
+    write_json(paths.config, config, sort_keys=True)
+
+
+def epic_numbers(paths: FlowPaths) -> list[int]:
+    """Epic numbers in use, from `epics/fn-N*.json` names (legacy `fn-N.json` counted too, unlike D30)."""
+    nums = []
+    for name in _json_names(paths.epics):
+        if not name.startswith("fn-"):
+            continue
+        head = name[3:-5].split("-", 1)[0]
+        if head.isdigit() and head.isascii():
+            nums.append(int(head))
+    return nums
+
+
+def task_numbers(paths: FlowPaths, epic_id: str) -> list[int]:
+    """Task numbers in use in an epic, from `tasks/<epic>.<M>.json` names."""
+    prefix = epic_id + "."
+    out = []
+    for name in _json_names(paths.tasks):
+        if name.startswith(prefix):
+            tail = name[len(prefix):-5]
+            if tail.isdigit() and tail.isascii():
+                out.append(int(tail))
+    return out

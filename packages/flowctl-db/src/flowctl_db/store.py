@@ -1,0 +1,167 @@
+"""FlowStore: one .flow/ directory — its records, its lock and its auxiliary stores."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flowctl_core import json_store as js
+from flowctl_core.json_store import FlowPaths
+
+if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
+    from .approvals import ApprovalStore
+    from .events import EventStore
+    from .gaps import GapStore
+    from .locks import LockStore
+    from .memory import MemoryStore
+    from .phases import PhaseStore
+    from .pipeline import PipelineStore
+
+
+class FlowStore:
+    """The entry point over one `.flow/` directory: records, specs, config, the store lock and sub-stores."""
+
+    def __init__(self, flow_dir: Path | str) -> None:
+        self.paths = FlowPaths(Path(flow_dir))
+
+    @property
+    def flow_dir(self) -> Path:
+        """The `.flow/` directory this store works on."""
+        return self.paths.root
+
+    def exists(self) -> bool:
+        """True when the flow directory exists (a symlink is followed)."""
+        return self.paths.root.exists()
+
+    def ensure_dirs(self) -> None:
+        """Create `epics/ specs/ tasks/ .state/ .state/tasks/ memory/` if missing."""
+        p = self.paths
+        for d in (p.epics, p.specs, p.tasks, p.state, p.state_tasks, p.memory):
+            d.mkdir(parents=True, exist_ok=True)
+
+    @contextlib.contextmanager
+    def lock(self, timeout: float | None = None) -> Iterator[None]:
+        """Hold the store lock for a read-modify-write (re-entrant within one process)."""
+        with js.store_lock(self.paths.root, timeout):
+            yield
+
+    # -- epics ---------------------------------------------------------------------------------------------
+    def get_epic(self, epic_id: str) -> dict[str, Any] | None:
+        """The epic record, or None."""
+        return js.read_epic(self.paths, epic_id)
+
+    def list_epics(self) -> list[dict[str, Any]]:
+        """All epics sorted by id string."""
+        return js.list_epics(self.paths)
+
+    def save_epic(self, epic: dict[str, Any]) -> dict[str, Any]:
+        """Write an epic record atomically."""
+        return js.write_epic(self.paths, epic)
+
+    def read_epic_spec(self, epic_id: str) -> str:
+        """The epic's Markdown spec ('' when missing)."""
+        return js.read_spec(self.paths.epic_spec(epic_id))
+
+    def write_epic_spec(self, epic_id: str, content: str) -> None:
+        """Write the epic's spec verbatim."""
+        js.write_spec(self.paths.epic_spec(epic_id), content)
+
+    # -- tasks ---------------------------------------------------------------------------------------------
+    def get_task(self, task_id: str) -> dict[str, Any] | None:
+        """The merged task (definition + state status), or None."""
+        return js.read_task(self.paths, task_id)
+
+    def get_task_definition(self, task_id: str) -> dict[str, Any] | None:
+        """The task definition exactly as stored."""
+        return js.read_task_definition(self.paths, task_id)
+
+    def list_tasks(self, epic_id: str | None = None) -> list[dict[str, Any]]:
+        """Merged tasks of one epic (or all) sorted by id string."""
+        return js.list_tasks(self.paths, epic_id)
+
+    def save_task_definition(self, task: dict[str, Any]) -> dict[str, Any]:
+        """Write a task definition (status forced to `todo` on disk, as the reference does)."""
+        return js.write_task_definition(self.paths, task)
+
+    def get_state(self, task_id: str) -> dict[str, Any] | None:
+        """The task's runtime state, or None when it has none."""
+        return js.read_state(self.paths, task_id)
+
+    def save_state(self, task_id: str, state: dict[str, Any]) -> dict[str, Any]:
+        """Write the task's runtime state atomically."""
+        return js.write_state(self.paths, task_id, state)
+
+    def read_task_spec(self, task_id: str) -> str:
+        """The task's Markdown spec ('' when missing)."""
+        return js.read_spec(self.paths.task_spec(task_id))
+
+    def write_task_spec(self, task_id: str, content: str) -> None:
+        """Write the task's spec verbatim."""
+        js.write_spec(self.paths.task_spec(task_id), content)
+
+    def delete_task(self, task_id: str) -> None:
+        """Remove a task's definition, spec and state."""
+        for path in (self.paths.task_json(task_id), self.paths.task_spec(task_id), self.paths.task_state(task_id)):
+            js.remove_file(path)
+
+    # -- config --------------------------------------------------------------------------------------------
+    def read_config(self) -> dict[str, Any]:
+        """config.json as stored ({} when missing; corrupt raises)."""
+        return js.read_config(self.paths)
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        """Write config.json (sorted keys)."""
+        js.write_config(self.paths, config)
+
+    # -- sub-stores ----------------------------------------------------------------------------------------
+    @cached_property
+    def events(self) -> EventStore:
+        """`.state/events.jsonl`."""
+        from .events import EventStore
+
+        return EventStore(self.paths)
+
+    @cached_property
+    def pipeline(self) -> PipelineStore:
+        """`.state/pipeline.json`."""
+        from .pipeline import PipelineStore
+
+        return PipelineStore(self.paths)
+
+    @cached_property
+    def phases(self) -> PhaseStore:
+        """`.state/phases.json`."""
+        from .phases import PhaseStore
+
+        return PhaseStore(self.paths)
+
+    @cached_property
+    def locks(self) -> LockStore:
+        """`.state/locks.json`."""
+        from .locks import LockStore
+
+        return LockStore(self.paths)
+
+    @cached_property
+    def memory(self) -> MemoryStore:
+        """`memory/`."""
+        from .memory import MemoryStore
+
+        return MemoryStore(self.paths)
+
+    @cached_property
+    def approvals(self) -> ApprovalStore:
+        """`.state/approvals.json`."""
+        from .approvals import ApprovalStore
+
+        return ApprovalStore(self.paths)
+
+    @cached_property
+    def gaps(self) -> GapStore:
+        """`gaps/<epic>.json`."""
+        from .gaps import GapStore
+
+        return GapStore(self.paths)

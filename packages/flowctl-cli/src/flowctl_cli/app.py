@@ -1,0 +1,130 @@
+"""The root command: global flags and a lazy registry that imports only the command module being run."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from . import COMPAT_VERSION
+from .state import CliState
+
+# name -> (module under flowctl_cli.commands, attribute, one-line help). A "group" attribute names a Typer
+# app used as a sub-group; anything else names a command inside the module's `app`.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "init": ("admin", "init", "Initialize .flow/ directory"),
+    "detect": ("admin", "detect", "Check if .flow/ exists and is valid"),
+    "status": ("admin", "status", "Show .flow state and active runs"),
+    "doctor": ("admin", "doctor", "Run comprehensive state health diagnostics"),
+    "validate": ("admin", "validate", "Validate epic or all"),
+    "state-path": ("admin", "state-path", "Show resolved state directory path"),
+    "config": ("config", "group", "Config commands"),
+    "export": ("exchange", "export", "Export epics/tasks to Markdown files"),
+    "import": ("exchange", "import", "Import epics/tasks from Markdown files"),
+    "completions": ("completions", "completions", "Generate shell completions"),
+    "dag": ("history", "dag", "Render ASCII DAG of task dependencies for an epic"),
+    "estimate": ("history", "estimate", "Estimate remaining time for an epic"),
+    "replay": ("history", "replay", "Replay: reset all tasks in an epic to todo"),
+    "diff": ("history", "diff", "Show git diff summary for an epic's branch"),
+    "events": ("history", "events", "Query the event log for an epic"),
+    "show": ("query", "show", "Show epic or task details"),
+    "epics": ("query", "epics", "List all epics"),
+    "tasks": ("query", "tasks", "List tasks"),
+    "list": ("query", "list", "List all epics and tasks"),
+    "cat": ("query", "cat", "Print spec markdown"),
+    "files": ("query", "files", "Show file ownership map for an epic"),
+    "lock": ("locks", "lock", "Lock files for a task (Teams mode)"),
+    "unlock": ("locks", "unlock", "Unlock files for a task (Teams mode)"),
+    "heartbeat": ("locks", "heartbeat", "Extend lock TTL for a task (Teams mode heartbeat)"),
+    "lock-check": ("locks", "lock-check", "Check file lock status (Teams mode)"),
+    "ready": ("scheduling", "ready", "List ready tasks"),
+    "next": ("scheduling", "next", "Select next plan/work unit"),
+    "queue": ("scheduling", "queue", "Show multi-epic queue status"),
+    "start": ("lifecycle", "start", "Start task"),
+    "done": ("lifecycle", "done", "Complete task"),
+    "restart": ("lifecycle", "restart", "Restart task and cascade-reset downstream dependents"),
+    "block": ("lifecycle", "block", "Block a task with a reason"),
+    "fail": ("lifecycle", "fail", "Mark task as failed"),
+    "epic": ("epic", "group", "Epic commands"),
+    "task": ("task", "group", "Task commands"),
+    "dep": ("dep", "group", "Dependency commands"),
+}
+
+
+def _module_exists(module: str) -> bool:
+    return importlib.util.find_spec(f"flowctl_cli.commands.{module}") is not None
+
+
+def load_command(name: str) -> click.Command | None:
+    """Import the module that defines `name` and return its click command (None if unknown)."""
+    entry = COMMANDS.get(name)
+    if entry is None:
+        return None
+    module_name, attr, _help = entry
+    try:
+        module = importlib.import_module(f"flowctl_cli.commands.{module_name}")
+    except ModuleNotFoundError as err:
+        if err.name == f"flowctl_cli.commands.{module_name}":
+            return None
+        raise
+    if attr == "group":
+        cmd = typer.main.get_group(module.app)
+        cmd.name = name
+        return cmd
+    return typer.main.get_group(module.app).commands.get(name)
+
+
+class LazyGroup(TyperGroup):
+    """Root group whose sub-commands are imported on first use; help lists them from the registry."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(super().list_commands(ctx)) | {n for n in COMMANDS if _module_exists(COMMANDS[n][0])})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands:
+            cmd = load_command(cmd_name)
+            if cmd is None:
+                return None
+            self.commands[cmd_name] = cmd
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx) if n in COMMANDS]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"flowctl {COMPAT_VERSION}")
+        raise typer.Exit()
+
+
+app = typer.Typer(
+    cls=LazyGroup, help="Development orchestration engine", no_args_is_help=True, rich_markup_mode=None,
+    pretty_exceptions_enable=False, add_completion=False, context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    json_: bool = typer.Option(False, "--json", help="Output as JSON"),
+    compact: bool = typer.Option(
+        False, "--compact", help="Strip fields LLM doesn't need from JSON output. Auto-enabled when stdout is not a TTY"),
+    no_compact: bool = typer.Option(
+        False, "--no-compact", help="Never strip output, even when piped (also FLOWCTL_COMPACT=0)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Preview mutations as JSON without applying them"),
+    version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True, help="Print version"),
+) -> None:
+    """Development orchestration engine."""
+    ctx.obj = CliState.resolve(json=json_, compact=compact, no_compact=no_compact, dry_run=dry_run)
+
+
+def group(help: str) -> typer.Typer:
+    """A sub-group built the same way everywhere: plain help, no rich, help on stderr when no subcommand."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
+                       add_completion=False, context_settings={"help_option_names": ["-h", "--help"]})

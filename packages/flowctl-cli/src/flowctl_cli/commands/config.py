@@ -1,0 +1,36 @@
+"""`flowctl config get|set`."""
+
+from __future__ import annotations
+
+import typer
+
+from ..app import group
+from ..output import Result, dumps
+
+app = group("Config commands")
+
+
+@app.command("get")
+def get(key: str = typer.Argument(..., help="Config key (e.g., memory.enabled)")) -> Result:
+    """Get config value."""
+    from flowctl_db import FlowStore
+    from flowctl_service import config
+
+    from ..context import state
+
+    store = FlowStore(state().cwd / ".flow")
+    value = config.get_value(store, key)
+    text = f"{key}: {dumps(value)}" if config.has_value(store, key) else f"{key}: (not set)"
+    return Result({"key": key, "value": value}, text=text)
+
+
+@app.command("set")
+def set_(key: str = typer.Argument(..., help="Config key"), value: str = typer.Argument(..., help="Value")) -> Result:
+    """Set config value."""
+    from flowctl_service import config
+
+    from ..context import store
+
+    stored = config.set_value(store(), key, value)
+    message = f"Set {key} = {dumps(stored)}"
+    return Result({"key": key, "value": stored, "message": message}, text=message)

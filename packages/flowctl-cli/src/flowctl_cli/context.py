@@ -1,0 +1,33 @@
+"""What a command needs from the invocation: the global switches and the FlowStore of the working directory."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from .state import CliState
+
+if TYPE_CHECKING:
+    from flowctl_db import FlowStore
+
+
+def state() -> CliState:
+    """The CliState the root callback stored for this invocation."""
+    ctx = click.get_current_context()
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, CliState) else CliState()
+
+
+def store() -> FlowStore:
+    """The FlowStore of `<cwd>/.flow`; error when it does not exist."""
+    from flowctl_service.workspace import require_store
+
+    return require_store(state().cwd)
+
+
+def workflow_store() -> FlowStore:
+    """The FlowStore for workflow commands, creating the `.flow` link/dir when missing (like the reference)."""
+    from flowctl_service.workspace import auto_store
+
+    return auto_store(state().cwd)

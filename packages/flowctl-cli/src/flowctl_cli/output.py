@@ -1,0 +1,113 @@
+"""The only writer of stdout and of the error envelope (cli-core.md §1.3–1.4)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+# Keys deleted recursively from JSON output in compact mode (after `success` is added).
+COMPACT_STRIP = frozenset({
+    "success", "message", "created_at", "updated_at", "spec_path", "file_path", "schema_version",
+    "branch_name", "plan_review_status", "plan_reviewed_at", "completion_review_status",
+    "completion_reviewed_at", "default_impl", "default_review", "default_sync",
+})
+
+
+@dataclass
+class Result:
+    """What a command returns: a JSON payload, its plain-text form, and how to print them.
+
+    * `text`: the human form; None means the command prints its JSON payload even without --json.
+    * `text_filter`: name of the compact text filter applied to `text` in compact mode (filters.py).
+    * `raw`: print `data` as one sorted line, never stripped, no `success` (dry-run previews).
+    * `json_when_piped`: print JSON whenever stdout is not a TTY (dag, estimate).
+    * `exit_code`: non-zero for results that report failure on stdout (validate, doctor, gap check).
+    """
+
+    data: Any
+    text: str | None = None
+    text_filter: str | None = None
+    raw: bool = False
+    json_when_piped: bool = False
+    exit_code: int = 0
+
+
+def dumps(obj: Any) -> str:
+    """One line, sorted keys, no spaces, raw UTF-8 (serde_json::to_string on a BTreeMap value)."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def strip_compact(obj: Any) -> Any:
+    """Remove COMPACT_STRIP keys at every level."""
+    if isinstance(obj, dict):
+        return {k: strip_compact(v) for k, v in obj.items() if k not in COMPACT_STRIP}
+    if isinstance(obj, list):
+        return [strip_compact(v) for v in obj]
+    return obj
+
+
+def envelope(data: Any) -> dict[str, Any]:
+    """Add `success: true`; wrap a non-object payload as `{"data": …}`."""
+    if isinstance(data, dict):
+        return {**data, "success": True}
+    return {"data": data, "success": True}
+
+
+def write_stdout(text: str) -> None:
+    """Write to stdout; a closed pipe (`| head -1`) is not an error."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except OSError:
+        pass
+
+
+def render(result: Result, *, as_json: bool, compact: bool) -> int:
+    """Print a command result according to the output switches; return the exit code."""
+    if result.raw:
+        write_stdout(dumps(result.data) + "\n")
+    elif as_json or result.text is None or (result.json_when_piped and not sys.stdout.isatty()):
+        payload = envelope(result.data)
+        if compact:
+            payload = strip_compact(payload)
+        write_stdout(dumps(payload) + "\n")
+    else:
+        text = result.text
+        if compact and result.text_filter:
+            from .filters import apply_filter
+
+            text = apply_filter(result.text_filter, text)
+            if text:
+                write_stdout(text + "\n")
+        elif text:
+            write_stdout(text if text.endswith("\n") else text + "\n")
+    return result.exit_code
+
+
+def render_error(message: str) -> None:
+    """Print the error envelope on stderr (never depends on --json or compact)."""
+    try:
+        sys.stderr.write(dumps({"error": message, "success": False}) + "\n")
+        sys.stderr.flush()
+    except BrokenPipeError:
+        pass
+
+
+def warn(message: str) -> None:
+    """A plain-text warning on stderr."""
+    try:
+        sys.stderr.write(message + "\n")
+    except BrokenPipeError:
+        pass

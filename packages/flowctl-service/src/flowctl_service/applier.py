@@ -1,0 +1,75 @@
+"""ChangesApplier: apply a Changes batch under the store lock and log one event per mutation (storage.md §7.2)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowctl_core import changes as ch
+from flowctl_core import json_store as js
+from flowctl_core.timefmt import now_off
+from flowctl_db import FlowStore
+
+
+class ChangesApplier:
+    """Applies mutations in order; each applied mutation appends one event to `.state/events.jsonl`."""
+
+    def __init__(self, store: FlowStore, actor: str | None = None, session_id: str = "") -> None:
+        self.store = store
+        self.actor = actor or "system"
+        self.session_id = session_id
+
+    def apply(self, changes: ch.Changes) -> int:
+        """Apply every mutation under the store lock; return how many were applied.
+
+        The lock makes the batch atomic with respect to other flowctl processes. A failure stops the batch
+        (earlier mutations stay applied, as in the reference); every file write itself is atomic.
+        """
+        if changes.is_empty():
+            return 0
+        applied = 0
+        with self.store.lock():
+            for mutation in changes.mutations:
+                self._apply_one(mutation)
+                self.store.events.append(self.event_for(mutation))
+                applied += 1
+        return applied
+
+    def event_for(self, m: ch.Mutation) -> dict[str, Any]:
+        """The event line logged for one mutation (D33 fixed: epic id and stream are the task's epic)."""
+        epic = ch.epic_of(m)
+        return {
+            "actor": self.actor,
+            "entity_id": ch.entity_id(m),
+            "epic_id": epic,
+            "session_id": self.session_id,
+            "stream_id": f"mutation:{epic}",
+            "task_id": ch.task_of(m),
+            "timestamp": now_off(),
+            "type": ch.event_type(m),
+        }
+
+    def _apply_one(self, m: ch.Mutation) -> None:
+        store, paths, op = self.store, self.store.paths, m["op"]
+        if op in ("create_epic", "update_epic"):
+            store.save_epic(m["epic"])
+        elif op == "remove_epic":
+            js.remove_file(paths.epic_json(m["id"]))
+            js.remove_file(paths.epic_spec(m["id"]))
+        elif op in ("create_task", "update_task"):
+            store.save_task_definition(m["task"])
+        elif op == "remove_task":
+            store.delete_task(m["id"])
+        elif op == "set_task_state":
+            store.save_state(m["task_id"], m["state"])
+        elif op == "remove_task_state":
+            js.remove_file(paths.task_state(m["task_id"]))
+        elif op == "set_epic_spec":
+            store.write_epic_spec(m["epic_id"], m["content"])
+        elif op == "remove_epic_spec":
+            js.remove_file(paths.epic_spec(m["epic_id"]))
+        elif op == "set_task_spec":
+            store.write_task_spec(m["task_id"], m["content"])
+        elif op == "remove_task_spec":
+            js.remove_file(paths.task_spec(m["task_id"]))
+        else:  # Changes validates ops on construction; this guards hand-built mutation lists
+            raise ValueError(f"unknown mutation op: {op!r}")

@@ -1,0 +1,49 @@
+"""`config get` / `config set`: dotted keys over config.json with defaults merged underneath."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from flowctl_core import config as cfg
+from flowctl_core import json_store as js
+from flowctl_db import FlowStore
+
+
+def effective_config(store: FlowStore) -> dict[str, Any]:
+    """config.json with the defaults deep-merged underneath (defaults alone when there is no file)."""
+    raw = js.read_config(store.paths) if store.exists() else {}
+    merged, _changed = cfg.deep_merge_defaults(raw, cfg.DEFAULT_CONFIG)
+    return merged
+
+
+def get_value(store: FlowStore, key: str) -> Any:
+    """The value at a dotted key of the effective config (None when absent)."""
+    return cfg.get_path(effective_config(store), key)
+
+
+def has_value(store: FlowStore, key: str) -> bool:
+    """True when the dotted key exists in the effective config."""
+    node: Any = effective_config(store)
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def set_value(store: FlowStore, key: str, text: str) -> Any:
+    """Coerce `text` and store it at the dotted key under the store lock; return the stored value.
+
+    A missing file starts from the defaults; a corrupt one is an error and left untouched (D29 fixed).
+    """
+    value = cfg.convert_value(text)
+    with store.lock():
+        raw = js.load_json(store.paths.config)
+        if raw is None:
+            raw = copy.deepcopy(cfg.DEFAULT_CONFIG)
+        elif not isinstance(raw, dict):
+            raw = js.read_config(store.paths)  # raises CorruptFileError naming the file
+        cfg.set_path(raw, key, value)
+        store.write_config(raw)
+    return value

@@ -1,0 +1,52 @@
+"""Opening the store of a working directory, and who the actor is."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from flowctl_core import json_store as js
+from flowctl_core.errors import FlowError, InvalidInputError
+from flowctl_db import FlowStore
+
+FLOW_MISSING = ".flow/ does not exist. Run 'flowctl init' first."
+
+
+def require_store(cwd: Path) -> FlowStore:
+    """The store at `<cwd>/.flow`; InvalidInputError with the reference text when it does not exist."""
+    flow = js.flow_dir_for(cwd)
+    if not flow.exists():
+        raise InvalidInputError(FLOW_MISSING)
+    return FlowStore(flow)
+
+
+def auto_store(cwd: Path) -> FlowStore:
+    """The store for workflow commands: a missing `.flow` is created as init would link it (no sub-dirs)."""
+    flow = js.flow_dir_for(cwd)
+    if not flow.exists():
+        try:
+            js.ensure_flow_symlink(cwd)
+        except FlowError as err:
+            raise InvalidInputError(
+                f".flow/ does not exist and auto-create failed: {err}. Run 'flowctl init' first.") from err
+    return FlowStore(flow)
+
+
+def _git_config(cwd: Path, key: str) -> str | None:
+    try:
+        proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True, check=False)
+    except OSError:
+        return None
+    value = proc.stdout.strip()
+    return value if proc.returncode == 0 and value else None
+
+
+def resolve_actor(cwd: Path) -> str:
+    """FLOW_ACTOR (or FLOWCTL_ACTOR) → git user.email → git user.name → $USER → `unknown`."""
+    for var in ("FLOW_ACTOR", "FLOWCTL_ACTOR"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            return value
+    return (_git_config(cwd, "user.email") or _git_config(cwd, "user.name")
+            or os.environ.get("USER", "").strip() or "unknown")

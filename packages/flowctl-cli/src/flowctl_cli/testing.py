@@ -1,0 +1,109 @@
+"""Helpers for tests that run the real `flowctl` executable in real temporary git repositories."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+def flowctl_executable() -> str:
+    """The `flowctl` entry point installed next to the running interpreter."""
+    candidate = Path(sys.executable).parent / "flowctl"
+    if candidate.exists():
+        return str(candidate)
+    raise RuntimeError(f"flowctl is not installed in {Path(sys.executable).parent}")
+
+
+@dataclass
+class Run:
+    """The outcome of one flowctl invocation."""
+
+    args: list[str]
+    code: int
+    out: str
+    err: str
+
+    @property
+    def json(self) -> Any:
+        """stdout parsed as exactly one JSON document."""
+        return json.loads(self.out)
+
+    @property
+    def error(self) -> str:
+        """The `error` of the stderr envelope (asserting the envelope's shape)."""
+        env = json.loads(self.err)
+        assert env["success"] is False, env
+        return env["error"]
+
+
+def init_git_repo(path: Path, email: str = "dev@example.com") -> Path:
+    """`git init` with a fixed identity so the actor is deterministic."""
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=path, check=True)
+    subprocess.run(["git", "config", "user.email", email], cwd=path, check=True)
+    subprocess.run(["git", "config", "user.name", "Dev"], cwd=path, check=True)
+    return path
+
+
+class Flowctl:
+    """Runs the real flowctl in `cwd` with a clean, deterministic environment."""
+
+    def __init__(self, cwd: Path, env: dict[str, str] | None = None) -> None:
+        self.cwd = Path(cwd)
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "FLOWCTL_"))}
+        self.env.update(env or {})
+        self.exe = flowctl_executable()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict[str, str] | None = None,
+                 cwd: Path | None = None) -> Run:
+        """Run `flowctl *args`; stdout is a pipe, so compact mode is on unless FLOWCTL_COMPACT says otherwise."""
+        proc = subprocess.run([self.exe, *args], cwd=cwd or self.cwd, input=input, capture_output=True,
+                              text=True, env={**self.env, **(env or {})}, timeout=120)
+        return Run(list(args), proc.returncode, proc.stdout, proc.stderr)
+
+    def ok(self, *args: str, **kw: Any) -> Any:
+        """Run and assert success; return parsed JSON stdout when there is any."""
+        run = self(*args, **kw)
+        assert run.code == 0, f"flowctl {' '.join(args)} exited {run.code}: {run.err or run.out}"
+        return run.json if run.out.lstrip().startswith(("{", "[")) else run.out
+
+    def fail(self, *args: str, code: int = 1, **kw: Any) -> Run:
+        """Run and assert the given non-zero exit code."""
+        run = self(*args, **kw)
+        assert run.code == code, f"flowctl {' '.join(args)}: expected exit {code}, got {run.code}: {run.err}{run.out}"
+        return run
+
+    @property
+    def flow(self) -> Path:
+        """The `.flow` path (a symlink inside git) of this repository."""
+        return self.cwd / ".flow"
+
+
+# pytest fixtures, shared by the CLI package's tests and the top-level end-to-end tests (`from … import *`).
+try:
+    import pytest
+except ImportError:  # pragma: no cover - only tests import this module
+    pytest = None
+
+if pytest is not None:
+
+    @pytest.fixture
+    def repo(tmp_path: Path) -> Path:
+        """A fresh git repository with a fixed identity."""
+        return init_git_repo(tmp_path / "repo")
+
+    @pytest.fixture
+    def fc(repo: Path) -> Flowctl:
+        """flowctl bound to the fresh repository (not yet initialised)."""
+        return Flowctl(repo)
+
+    @pytest.fixture
+    def fci(fc: Flowctl) -> Flowctl:
+        """flowctl bound to a repository after `flowctl init`."""
+        fc.ok("init", "--json")
+        return fc

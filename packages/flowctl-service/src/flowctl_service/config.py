@@ -17,19 +17,9 @@ def effective_config(store: FlowStore) -> dict[str, Any]:
     return merged
 
 
-def get_value(store: FlowStore, key: str) -> Any:
-    """The value at a dotted key of the effective config (None when absent)."""
-    return cfg.get_path(effective_config(store), key)
-
-
-def has_value(store: FlowStore, key: str) -> bool:
-    """True when the dotted key exists in the effective config."""
-    node: Any = effective_config(store)
-    for part in key.split("."):
-        if not isinstance(node, dict) or part not in node:
-            return False
-        node = node[part]
-    return True
+def lookup(store: FlowStore, key: str) -> tuple[bool, Any]:
+    """(found, value) at a dotted key of the effective config; an explicit null is found."""
+    return cfg.lookup_path(effective_config(store), key)
 
 
 def set_value(store: FlowStore, key: str, text: str) -> Any:

@@ -19,8 +19,8 @@ def get(key: str = typer.Argument(..., help="Config key (e.g., memory.enabled)")
     from ..context import state
 
     store = FlowStore(state().cwd / ".flow")
-    value = config.get_value(store, key)
-    text = f"{key}: {dumps(value)}" if config.has_value(store, key) else f"{key}: (not set)"
+    found, value = config.lookup(store, key)
+    text = f"{key}: {dumps(value)}" if found else f"{key}: (not set)"
     return Result({"key": key, "value": value}, text=text)
 
 

@@ -119,8 +119,14 @@ def root(
         False, "--no-compact", help="Never strip output, even when piped (also FLOWCTL_COMPACT=0)"),
     dry_run: bool = typer.Option(False, "--dry-run", help="Preview mutations as JSON without applying them"),
     version: bool = typer.Option(False, "-V", "--version", callback=_version, is_eager=True, help="Print version"),
+    verbose: int = typer.Option(0, "-v", "--verbose", count=True, help="Log diagnostics to stderr (-vv: debug)"),
+    log_json: bool = typer.Option(False, "--log-json", help="Log diagnostics to stderr as JSON lines"),
 ) -> None:
     """Development orchestration engine."""
+    from . import logs
+
+    if logs.wanted(verbose, log_json):
+        logs.configure(verbose, log_json)
     ctx.obj = CliState.resolve(json=json_, compact=compact, no_compact=no_compact, dry_run=dry_run)
 
 

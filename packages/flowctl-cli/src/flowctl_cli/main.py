@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-GLOBAL_FLAGS = frozenset({"--json", "--compact", "--no-compact", "--dry-run"})
+GLOBAL_FLAGS = frozenset({"--json", "--compact", "--no-compact", "--dry-run", "--log-json", "-v", "-vv", "--verbose"})
 
 
 def hoist(argv: list[str]) -> list[str]:
@@ -16,7 +16,7 @@ def hoist(argv: list[str]) -> list[str]:
             rest += argv[i:]
             break
         if arg in GLOBAL_FLAGS:
-            if arg not in flags:
+            if arg not in flags or arg in ("-v", "--verbose"):
                 flags.append(arg)
         else:
             rest.append(arg)

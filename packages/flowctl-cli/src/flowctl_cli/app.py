@@ -83,6 +83,8 @@ class LazyGroup(TyperGroup):
         return sorted(set(super().list_commands(ctx)) | {n for n in COMMANDS if _module_exists(COMMANDS[n][0])})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "help" and "help" not in self.commands:
+            self.commands["help"] = _help_command()
         if cmd_name not in self.commands:
             cmd = load_command(cmd_name)
             if cmd is None:
@@ -90,11 +92,46 @@ class LazyGroup(TyperGroup):
             self.commands[cmd_name] = cmd
         return self.commands[cmd_name]
 
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # clap's layout, which callers and the reference fixtures expect: about, usage, commands, options.
+        formatter.write_text(self.help or "")
+        formatter.write_paragraph()
+        formatter.write("Usage: flowctl [OPTIONS] <COMMAND>\n")
+        self.format_commands(ctx, formatter)
+        self.format_options(ctx, formatter)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [rv for p in self.get_params(ctx) if (rv := p.get_help_record(ctx)) is not None]
+        if rows:
+            with formatter.section("Options"):
+                formatter.write_dl(rows)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         rows = [(n, COMMANDS[n][2]) for n in self.list_commands(ctx) if n in COMMANDS]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
+
+
+def _help_command() -> click.Command:
+    """`flowctl help [COMMAND]...`: the help of the named (sub)command on stdout, like clap's `help`."""
+
+    @click.command("help", help="Print this message or the help of the given subcommand(s)")
+    @click.argument("path", nargs=-1)
+    @click.pass_context
+    def help_cmd(ctx: click.Context, path: tuple[str, ...]) -> int:
+        target: click.Command = ctx.find_root().command
+        target_ctx = ctx.find_root()
+        for name in path:
+            sub = target.get_command(target_ctx, name) if isinstance(target, click.Group) else None
+            if sub is None:
+                raise click.UsageError(f"unrecognized subcommand '{name}'")
+            target_ctx = click.Context(sub, info_name=name, parent=target_ctx)
+            target = sub
+        click.echo(target.get_help(target_ctx))
+        return 0
+
+    return help_cmd
 
 
 def _version(value: bool) -> None:

@@ -405,15 +405,25 @@ class FlowPaths:
 
 def load_record(record: R.Record, path: Path) -> dict[str, Any] | None:
     """Read and normalise one struct-ordered record file; None when missing."""
-    data = load_json(path)
-    if data is None:
+    raw = read_bytes(path)
+    if raw is None:
         return None
-    return R.normalize(record, data, path)
+    # Not load_json: a file holding JSON `null` is corrupt, not missing.
+    return R.normalize(record, parse_json_bytes(raw, path), path)
+
+
+def _refuse_corrupt(record: R.Record, path: Path) -> None:
+    """Raise CorruptFileError when `path` exists but holds no valid record: such a file is never overwritten."""
+    load_record(record, path)
 
 
 def write_record(record: R.Record, path: Path, data: dict[str, Any]) -> dict[str, Any]:
-    """Normalise `data` and write it atomically in struct order; return what was written."""
+    """Normalise `data` and write it atomically in struct order; return what was written.
+
+    An existing file that is corrupt is left alone and reported (CorruptFileError), never replaced.
+    """
     rec = R.normalize(record, data, path)
+    _refuse_corrupt(record, path)
     write_json(path, rec)
     return rec
 
@@ -432,10 +442,9 @@ def list_epics(paths: FlowPaths) -> list[dict[str, Any]]:
     """Every epic, sorted by id string; a corrupt file raises CorruptFileError."""
     out = []
     for name in _json_names(paths.epics):
-        path = paths.epics / name
-        data = load_json(path)
-        if data is not None:
-            out.append(R.normalize(R.EPIC, data, path))
+        rec = load_record(R.EPIC, paths.epics / name)
+        if rec is not None:
+            out.append(rec)
     out.sort(key=lambda e: e["id"])
     return out
 
@@ -487,11 +496,9 @@ def list_tasks(paths: FlowPaths, epic_id: str | None = None) -> list[dict[str, A
         state_names = set()
     out = []
     for name in names:
-        path = paths.tasks / name
-        data = load_json(path)
-        if data is None:
+        task = load_record(R.TASK, paths.tasks / name)
+        if task is None:
             continue
-        task = R.normalize(R.TASK, data, path)
         state_name = name[:-5] + ".state.json"
         if state_name in state_names:
             state = load_record(R.TASK_STATE, paths.state_tasks / state_name)
@@ -508,6 +515,7 @@ def write_task_definition(paths: FlowPaths, task: dict[str, Any]) -> dict[str, A
     state file would lose its status, so that status is first carried into a new state file.
     """
     rec = R.normalize(R.TASK, task, paths.task_json(task["id"]))
+    _refuse_corrupt(R.TASK, paths.task_json(rec["id"]))
     if rec.get("status", "todo") != "todo" and not paths.task_state(rec["id"]).exists():
         write_state(paths, rec["id"], {"status": rec["status"], "retry_count": 0, "updated_at": rec["updated_at"]})
     rec["status"] = "todo"

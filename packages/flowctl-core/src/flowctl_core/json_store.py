@@ -239,6 +239,10 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise LockTimeoutError(path, timeout) from None
+                if delay == 0.001:  # first wait only; logging is imported lazily to keep it off the fast path
+                    import logging
+
+                    logging.getLogger(__name__).info("waiting for the store lock %s", path)
                 time.sleep(delay)
                 delay = min(delay * 2, 0.05)
         _held[key] = [fd, 1]

@@ -1,0 +1,79 @@
+"""Graph and history commands: dag, estimate, replay, diff, events (cli-core.md §4)."""
+
+from __future__ import annotations
+
+import typer
+
+from ..app import group
+from ..output import Result
+
+app = group("History commands")
+
+
+def _local_store():
+    """The store of `<cwd>/.flow` without requiring it to exist (dag/estimate check nothing, like the reference)."""
+    from flowctl_core import json_store as js
+    from flowctl_db import FlowStore
+
+    from ..context import state
+
+    return FlowStore(js.flow_dir_for(state().cwd))
+
+
+@app.command("dag")
+def dag(id: str = typer.Argument(..., help="Epic ID")) -> Result:
+    """Render ASCII DAG of task dependencies for an epic (JSON when piped)."""
+    from flowctl_service import history
+
+    data = history.dag_layers(_local_store(), id)
+    return Result(data, text=history.render_dag_text(data), text_filter="dag", json_when_piped=True)
+
+
+@app.command("estimate")
+def estimate(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
+    """Estimate remaining time for an epic (JSON when piped)."""
+    from flowctl_service import history
+
+    data = history.estimate(_local_store(), epic)
+    return Result(data, text=history.estimate_text(data), json_when_piped=True)
+
+
+@app.command("replay")
+def replay(
+    epic_id: str = typer.Argument(..., help="Epic ID"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be reset without doing it"),
+    force: bool = typer.Option(False, "--force", help="Allow replay even if tasks are in_progress"),
+) -> Result:
+    """Replay: reset all tasks in an epic to todo."""
+    from flowctl_service import history
+
+    from ..context import state, store
+
+    # The global --dry-run (hoisted to the root wherever it was typed) counts as this command's own flag.
+    data = history.replay(store(), epic_id, dry_run=dry_run or state().dry_run, force=force)
+    return Result(history.replay_json(data), text=history.replay_text(data))
+
+
+@app.command("diff")
+def diff(epic_id: str = typer.Argument(..., help="Epic ID")) -> Result:
+    """Show git diff summary for an epic's branch."""
+    from flowctl_service import history
+
+    from ..context import state, store
+    from ..output import warn
+
+    data, warning = history.diff(store(), state().cwd, epic_id)
+    if warning:
+        warn(warning)
+    return Result(data, text=history.diff_text(data))
+
+
+@app.command("events")
+def events(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
+    """Query the event log for an epic."""
+    from flowctl_service import history
+
+    from ..context import workflow_store
+
+    data = history.events(workflow_store(), epic)
+    return Result(data, text=history.events_text(data))

@@ -1,0 +1,91 @@
+"""Query commands: show, epics, tasks, list, cat, files (cli-core.md §5)."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import click
+import typer
+
+from ..app import group
+from ..output import Result
+
+app = group("Query commands")
+
+# Kept in step with flowctl_service.queries (not imported here: the service loads only inside command bodies).
+_STATUSES = ("todo", "in_progress", "blocked", "done", "skipped", "failed", "up_for_retry", "upstream_failed")
+_DOMAINS = ("frontend", "backend", "architecture", "testing", "docs", "ops", "general")
+
+
+@app.command("show")
+def show(id: str = typer.Argument(..., help="Epic or task ID")) -> Result:
+    """Show epic or task details."""
+    from flowctl_service import queries
+
+    from ..context import store
+
+    data = queries.show(store(), id)
+    return Result(data, text=queries.show_text(data), text_filter="show")
+
+
+@app.command("epics")
+def epics() -> Result:
+    """List all epics."""
+    from flowctl_service import queries
+
+    from ..context import store
+
+    data = queries.epics(store())
+    return Result(data, text=queries.epics_text(data), text_filter="epics")
+
+
+@app.command("tasks")
+def tasks(
+    epic: Optional[str] = typer.Option(None, "--epic", help="Filter by epic ID"),
+    status: Optional[str] = typer.Option(None, "--status", click_type=click.Choice(_STATUSES),
+                                         help="Filter by status"),
+    domain: Optional[str] = typer.Option(None, "--domain", click_type=click.Choice(_DOMAINS),
+                                         help="Filter by domain"),
+) -> Result:
+    """List tasks."""
+    from flowctl_service import queries
+
+    from ..context import store
+
+    data = queries.tasks(store(), epic, status, domain)
+    return Result(data, text=queries.tasks_text(data, epic, status), text_filter="tasks")
+
+
+@app.command("list")
+def list_() -> Result:
+    """List all epics and tasks."""
+    from flowctl_service import queries
+
+    from ..context import store
+
+    data = queries.list_all(store())
+    return Result(data, text=queries.list_text(data))
+
+
+@app.command("cat")
+def cat(id: str = typer.Argument(..., help="Epic or task ID")) -> int:
+    """Print spec markdown (plain text only; --json is ignored)."""
+    from flowctl_service import queries
+
+    from ..context import state, store
+    from ..output import render
+
+    content = queries.cat(store(), id)
+    # Always the text form, even with --json (as the reference): render it as plain output here.
+    return render(Result(None, text=content, text_filter="cat"), as_json=False, compact=state().compact)
+
+
+@app.command("files")
+def files(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
+    """Show file ownership map for an epic."""
+    from flowctl_service import queries
+
+    from ..context import store
+
+    data = queries.files(store(), epic)
+    return Result(data, text=queries.files_text(data), text_filter="files")

@@ -1,0 +1,130 @@
+"""File locks between tasks (Teams mode): lock, unlock, heartbeat, lock-check (cli-core.md §6, storage.md §8.1).
+
+Decision D-4 over the reference's D1–D3, D18–D21: `write` is exclusive, `read` and `directory_add` are shared;
+every conflicting holder is reported with its own mode; `unlock --files` releases only those files; locks expire
+after a TTL (45 min by default) that `heartbeat` extends; task ids are validated (D52). All of it goes through
+`store.locks`, which holds the store lock around each read-modify-write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowctl_core.errors import InvalidInputError
+from flowctl_db import FlowStore
+
+from . import lookup
+
+DEFAULT_TTL_SECONDS = 45 * 60
+
+
+def split_files(files: str | None) -> list[str]:
+    """A comma-separated file list: entries trimmed, empties dropped, duplicates kept once (first wins)."""
+    out: list[str] = []
+    for part in (files or "").split(","):
+        name = part.strip()
+        if name and name not in out:
+            out.append(name)
+    return out
+
+
+def _ttl(ttl_seconds: float | None) -> float:
+    if ttl_seconds is None:
+        return DEFAULT_TTL_SECONDS
+    if ttl_seconds <= 0:
+        raise InvalidInputError(f"--ttl must be a positive number of seconds, got {ttl_seconds:g}")
+    return ttl_seconds
+
+
+def lock(store: FlowStore, task_id: str, files: str, mode: str = "write",
+         ttl_seconds: float | None = None) -> dict[str, Any]:
+    """Lock files for a task; files held by others in an incompatible mode are reported, the rest are locked.
+
+    `{"already_locked": [{"detail", "file", "owners": ["<task>(<its mode>)"]}], "locked": [...], "mode", "task"}`.
+    Re-locking one's own file refreshes its mode and expiry.
+    """
+    lookup.task_id(task_id)
+    wanted = split_files(files)
+    if not wanted:
+        raise InvalidInputError("No files specified for locking.")
+    outcome = store.locks.acquire_many(wanted, task_id, mode, ttl_seconds=_ttl(ttl_seconds))
+    return {"locked": outcome["locked"], "already_locked": outcome["already_locked"], "task": task_id, "mode": mode}
+
+
+def lock_text(payload: dict[str, Any]) -> str:
+    """Plain form of `lock`."""
+    from flowctl_core.json_store import dumps_line
+
+    lines = []
+    if payload["locked"]:
+        lines.append(f"Locked {len(payload['locked'])} file(s) for task {payload['task']} (mode: {payload['mode']})")
+    for item in payload["already_locked"]:
+        lines.append(f"Already locked: {item['file']} (owners: {dumps_line(item['owners']).rstrip()})")
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def unlock(store: FlowStore, task_id: str | None = None, files: str | None = None,
+           all_: bool = False) -> dict[str, Any]:
+    """Release all locks (`all_`), a task's locks, or only the given files of a task (D18 fix)."""
+    if all_:
+        count = store.locks.release_all()
+        return {"cleared": count, "message": f"Cleared {count} file lock(s)"}
+    if task_id is None:
+        raise InvalidInputError("--task is required (or use --all to clear all locks)")
+    lookup.task_id(task_id)
+    only = split_files(files) if files is not None else None
+    count = store.locks.release(task_id, only)
+    return {"task": task_id, "unlocked": count, "message": f"Released {count} lock(s) for task {task_id}"}
+
+
+def heartbeat(store: FlowStore, task_id: str, ttl_seconds: float | None = None) -> dict[str, Any]:
+    """Extend the expiry of every lock the task holds to now + TTL; report how many were extended."""
+    lookup.task_id(task_id)
+    ttl = _ttl(ttl_seconds)
+    count = store.locks.heartbeat(task_id, ttl_seconds=ttl)
+    return {"task": task_id, "extended": count,
+            "message": f"Heartbeat acknowledged: extended {count} lock(s) by {_minutes(ttl)}"}
+
+
+def _minutes(seconds: float) -> str:
+    return f"{seconds / 60:g} min" if seconds >= 60 else f"{seconds:g} s"
+
+
+def heartbeat_text(payload: dict[str, Any]) -> str:
+    """Plain form of `heartbeat`."""
+    return f"Heartbeat acknowledged for task {payload['task']} (extended {payload['extended']} lock(s))\n"
+
+
+def lock_check(store: FlowStore, file: str | None = None) -> dict[str, Any]:
+    """One file's live holders with their real modes (D2/D3 fix), or every live lock when no file is given."""
+    if file is not None:
+        holders = store.locks.check(file)
+        if not holders:
+            return {"file": file, "locked": False}
+        return {"file": file, "locked": True, "locks": holders}
+    entries = store.locks.list()
+    rows = []
+    for e in entries:
+        row = {"file": e["file_path"], "task_id": e["task_id"], "locked_at": e["locked_at"], "mode": e["mode"]}
+        if e.get("expires_at") is not None:
+            row["expires_at"] = e["expires_at"]
+        rows.append(row)
+    return {"locks": rows, "count": len(rows)}
+
+
+def lock_check_text(payload: dict[str, Any]) -> str:
+    """Plain form of `lock-check`."""
+    if "file" in payload:
+        if not payload["locked"]:
+            return f"{payload['file']}: not locked\n"
+        holders = payload["locks"]
+        if len(holders) == 1 and holders[0]["mode"] == "write":
+            return f"{payload['file']}: locked by {holders[0]['task_id']}\n"
+        named = ", ".join(f"{h['task_id']} [{h['mode']}]" for h in holders)
+        return f"{payload['file']}: locked by {named}\n"
+    rows = payload["locks"]
+    if not rows:
+        return "No file locks active.\n"
+    lines = [f"Active file locks ({len(rows)}):", ""]
+    lines += [f"  {r['file']} \u2192 {r['task_id']} [{r['mode']}] (since {r['locked_at']})" for r in rows]
+    return "\n".join(lines) + "\n"

@@ -1,6 +1,8 @@
-"""Admin commands: init, detect, status, doctor, validate, state-path."""
+"""Admin commands: init, detect, status, doctor, validate, state-path (and `help`, once registered)."""
 
 from __future__ import annotations
+
+from typing import Optional
 
 import typer
 
@@ -8,6 +10,16 @@ from ..app import group
 from ..output import Result
 
 app = group("Admin commands")
+
+
+def _local_store():
+    """The store of `<cwd>/.flow` whether or not it exists (for commands that report a missing .flow)."""
+    from flowctl_core import json_store as js
+    from flowctl_db import FlowStore
+
+    from ..context import state
+
+    return FlowStore(js.flow_dir_for(state().cwd))
 
 
 @app.command("init")
@@ -19,3 +31,121 @@ def init() -> Result:
 
     data = admin.init(state().cwd)
     return Result(data, text=data["message"])
+
+
+@app.command("detect")
+def detect() -> Result:
+    """Check if .flow/ exists and is valid."""
+    from flowctl_service import admin
+
+    data = admin.detect(_local_store())
+    return Result(data, text=admin.detect_text(data))
+
+
+@app.command("status")
+def status(
+    interrupted: bool = typer.Option(False, "--interrupted", help="Detect interrupted epics with undone tasks"),
+    dag: bool = typer.Option(False, "--dag", help="Render ASCII DAG of task dependencies for the active epic"),
+    epic: Optional[str] = typer.Option(None, "--epic", help="Epic ID (used with --dag or --progress)"),
+    progress: bool = typer.Option(False, "--progress", help="Show wave/task progress summary"),
+) -> Result:
+    """Show .flow state and active runs."""
+    from flowctl_service import admin
+
+    if dag:
+        return _status_dag(epic)
+    if progress:
+        from ..context import store
+
+        data = admin.progress(store(), epic)
+        return Result(data, text=admin.progress_text(data))
+    st = _local_store()
+    if interrupted:
+        data = admin.interrupted(st)
+        return Result(data, text=admin.interrupted_text(data, st.exists()))
+    data = admin.status(st)
+    return Result(data, text=admin.status_text(data), text_filter="status" if data["flow_exists"] else None)
+
+
+def _status_dag(epic: str | None) -> Result:
+    """`status --dag`: exactly `flowctl dag <epic>`, the epic defaulting to the first open one."""
+    from flowctl_core.errors import InvalidInputError
+    from flowctl_service import admin, history
+
+    st = _local_store()
+    if epic is None:
+        epic = admin.first_open_epic(st) if st.exists() else None
+        if epic is None:
+            raise InvalidInputError("No open epic found. Use --epic <id> to specify.")
+    data = history.dag_layers(st, epic)
+    return Result(data, text=history.render_dag_text(data), text_filter="dag", json_when_piped=True)
+
+
+@app.command("doctor")
+def doctor(workflow: bool = typer.Option(
+        False, "--workflow", help="Run workflow-specific health checks (backend config, tools, locks)")) -> Result:
+    """Run comprehensive state health diagnostics."""
+    from flowctl_service import admin
+
+    from ..context import state, store
+
+    data = admin.doctor(store(), state().cwd, workflow)
+    return Result(data, text=admin.doctor_text(data), exit_code=0 if data["healthy"] else 1)
+
+
+@app.command("validate")
+def validate(
+    epic: Optional[str] = typer.Option(None, "--epic", help="Epic ID"),
+    all_: bool = typer.Option(False, "--all", help="Validate all epics and tasks"),
+) -> Result:
+    """Validate epic or all."""
+    from flowctl_core.errors import InvalidInputError
+    from flowctl_service import admin, lookup
+
+    from ..context import store
+
+    st = store()
+    if all_:
+        data = admin.validate_all(st)
+    elif epic is None:
+        raise InvalidInputError("Must specify --epic or --all")
+    else:
+        data = admin.validate_epic(st, lookup.epic_id(epic))
+    return Result(data, text=admin.validate_text(data), exit_code=0 if data["valid"] else 1)
+
+
+@app.command("state-path")
+def state_path(task: Optional[str] = typer.Option(None, "--task", help="Task ID to show state file path for")) -> Result:
+    """Show resolved state directory path."""
+    from flowctl_service import admin, lookup
+
+    from ..context import workflow_store
+
+    if task is not None:
+        lookup.task_id(task)
+    # Beyond the reference: a missing .flow is created the way workflow commands do (linked into the git
+    # common dir), not as a plain local directory that `init` would later have to migrate (cli-core §10 #21).
+    data = admin.state_path(workflow_store(), task)
+    return Result(data, text=data.get("task_state_path", data["state_dir"]))
+
+
+@app.command("help", context_settings={"ignore_unknown_options": True})
+def help_(names: list[str] = typer.Argument(None, help="The subcommand whose help to print")) -> Result:
+    """Print this message or the help of the given subcommand(s)."""
+    import click
+
+    from ..app import app as root_app
+    from ..output import write_stdout
+
+    command: click.Command = typer.main.get_command(root_app)
+    ctx = click.Context(command, info_name="flowctl")
+    for name in names or []:
+        if not isinstance(command, click.Group):
+            break
+        sub = command.get_command(ctx, name)
+        if sub is None:
+            raise click.UsageError(f"unrecognized subcommand '{name}'", ctx)
+        command = sub
+        ctx = click.Context(command, info_name=name, parent=ctx)
+    write_stdout(command.get_help(ctx) + "\n")
+    return 0

@@ -24,9 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 MAIN_SIZES = 2000  # absolute targets of whole-workspace queries apply up to this size; growth governs above
@@ -337,7 +338,7 @@ def print_table(rows: list[dict[str, Any]], floor: Sample, ref_floor: Sample | N
     widths = [max(len(str(line[i])) for line in lines if i < len(line) and not str(line[i]).startswith("n/a:"))
               for i in range(len(head))]
     for line in lines:
-        print("  ".join(str(c).ljust(w) if i < len(line) - 1 else str(c) for i, (c, w) in enumerate(zip(line, widths))))
+        print("  ".join(str(c).ljust(w) if i < len(line) - 1 else str(c) for i, (c, w) in enumerate(zip(line, widths, strict=False))))
 
 
 def growth(rows: list[dict[str, Any]], key: str = "ours") -> list[dict[str, Any]]:

@@ -27,7 +27,7 @@ import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from flowctl_core import json_store as js
@@ -38,7 +38,7 @@ from flowctl_core.timefmt import fmt_z
 ACTOR = "bench@example.com"
 CHAIN = 4
 DOMAINS = ("general", "backend", "frontend", "testing", "general", "docs", "ops", "general")
-BASE_TIME = datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=timezone.utc)
+BASE_TIME = datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=UTC)
 
 
 @dataclass

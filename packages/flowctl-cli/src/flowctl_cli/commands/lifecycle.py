@@ -1,0 +1,158 @@
+"""`flowctl start|done|block|fail|restart` (cli-core.md §7.4–7.8)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from ..app import group
+from ..output import Result
+
+app = group("Lifecycle commands")
+
+
+@app.command("start")
+def start(
+    id: str = typer.Argument(..., help="Task ID"),
+    force: bool = typer.Option(False, "--force", help="Skip status/dependency/claim checks"),
+    note: str | None = typer.Option(None, "--note", help="Claim note"),
+) -> Result:
+    """Start task."""
+    from flowctl_service import lifecycle
+    from flowctl_service.workspace import resolve_actor
+
+    from ..context import state, workflow_store
+
+    st = state()
+    store = workflow_store()
+    data = lifecycle.start(store, id, resolve_actor(st.cwd), force=force, note=note, dry_run=st.dry_run)
+    if st.dry_run:
+        return Result(data, raw=True)
+    return Result(data, text=data["message"])
+
+
+@app.command("done")
+def done(
+    id: str = typer.Argument(..., help="Task ID"),
+    summary_file: str | None = typer.Option(None, "--summary-file", help="Done summary markdown file"),
+    summary: str | None = typer.Option(None, "--summary", help="Done summary (inline text)"),
+    evidence_json: str | None = typer.Option(None, "--evidence-json", help="Evidence JSON file path or inline JSON string"),
+    evidence: str | None = typer.Option(None, "--evidence", help="Evidence JSON (inline string, legacy)"),
+    force: bool = typer.Option(False, "--force", help="Skip status checks"),
+) -> Result:
+    """Complete task."""
+    from flowctl_service import lifecycle
+    from flowctl_service.workspace import resolve_actor
+
+    from ..context import state, workflow_store
+
+    st = state()
+    store = workflow_store()
+    data = lifecycle.done(store, id, resolve_actor(st.cwd), summary=summary, summary_file=summary_file,
+                          evidence_json=evidence_json, evidence=evidence, force=force, dry_run=st.dry_run)
+    if st.dry_run:
+        return Result(data, raw=True)
+    text = f"Task {id} completed{lifecycle.format_duration(data.get('duration_seconds'))}"
+    if "warning" in data:
+        text += f"\n  warning: {data['warning']}"
+    return Result(data, text=text)
+
+
+@app.command("block")
+def block(
+    id: str = typer.Argument(..., help="Task ID"),
+    text: str | None = typer.Argument(None, help="Block reason (positional form used by agents)"),
+    reason: str | None = typer.Option(None, "--reason", help="Block reason (inline text)"),
+    reason_file: str | None = typer.Option(None, "--reason-file", help="Block reason from file (deprecated, use --reason)"),
+) -> Result:
+    """Block task with reason."""
+    from flowctl_service import lifecycle
+
+    from ..context import state, workflow_store
+
+    why = lifecycle.resolve_block_reason(reason, reason_file, text)  # resolved before anything else, as the reference
+    st = state()
+    store = workflow_store()
+    data = lifecycle.block(store, id, why, dry_run=st.dry_run)
+    if st.dry_run:
+        return Result(data, raw=True)
+    return Result(data, text=data["message"])
+
+
+def fail_text(data: dict[str, Any]) -> str:
+    """Plain output of `fail`: status line, retry line, propagation lines."""
+    lines = [f"Task {data['id']} {data['status']}"]
+    if data["status"] == "up_for_retry" and "retry_count" in data and "max_retries" in data:
+        lines.append(f"  retry {data['retry_count']}/{data['max_retries']} \u2014 will be retried on next run")
+    failed = data.get("upstream_failed") or []
+    if failed:
+        lines.append(f"  upstream_failed propagated to {len(failed)} downstream task(s):")
+        lines += [f"    {t}" for t in failed]
+    running = data.get("in_progress_dependents") or []
+    if running:
+        lines.append(f"  {len(running)} in-progress downstream task(s) left running (not marked upstream_failed):")
+        lines += [f"    {t}" for t in running]
+    return "\n".join(lines)
+
+
+@app.command("fail")
+def fail(
+    id: str = typer.Argument(..., help="Task ID"),
+    reason: str | None = typer.Option(None, "--reason", help="Reason for failure"),
+    force: bool = typer.Option(False, "--force", help="Skip status checks"),
+) -> Result:
+    """Mark task as failed (triggers upstream_failed propagation to downstream)."""
+    from flowctl_service import lifecycle
+
+    from ..context import state, workflow_store
+
+    st = state()
+    store = workflow_store()
+    data = lifecycle.fail(store, id, reason=reason, force=force, dry_run=st.dry_run)
+    if st.dry_run:
+        return Result(data, raw=True)
+    payload = {k: v for k, v in data.items() if k not in ("retry_count", "max_retries")}
+    return Result(payload, text=fail_text(data))
+
+
+def restart_text(task_id: str, data: dict[str, Any], dry_run: bool) -> str:
+    """Plain output of `restart` (normal and dry-run forms)."""
+    reset = data["reset"]
+    if dry_run:
+        forced = set(data["in_progress_overridden"])
+        lines = [f"Dry run \u2014 would restart {len(reset)} task(s):"]
+        lines += [f"  {t} -> todo{' (force)' if t in forced else ''}" for t in reset]
+        if data["skipped"]:
+            lines.append(f"Already todo: {', '.join(data['skipped'])}")
+        return "\n".join(lines)
+    if not reset:
+        return f"Nothing to restart \u2014 {task_id} and dependents already todo."
+    downstream = len(reset) - (1 if task_id in reset else 0)
+    lines = [f"Restarted from {task_id} (cascade: {downstream} downstream):", ""]
+    lines += [f"  {t}  -> todo{' (target)' if t == task_id else ''}" for t in reset]
+    return "\n".join(lines)
+
+
+@app.command("restart")
+def restart(
+    id: str = typer.Argument(..., help="Task ID"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be reset without doing it"),
+    force: bool = typer.Option(False, "--force", help="Allow restart even if tasks are in_progress"),
+) -> Result:
+    """Restart task and cascade-reset downstream dependents."""
+    from flowctl_service import lifecycle
+
+    from ..context import state, workflow_store
+
+    st = state()
+    preview = dry_run or st.dry_run  # the global flag is hoisted to the root, so it lands in st.dry_run
+    store = workflow_store()
+    data = lifecycle.restart(store, id, force=force, dry_run=preview)
+    text = restart_text(id, data, preview)
+    if preview:
+        payload = {"already_todo": data["skipped"], "dry_run": True,
+                   "in_progress_overridden": data["in_progress_overridden"], "would_reset": data["reset"]}
+        return Result(payload, text=text)
+    return Result({"cascade_from": data["cascade_from"], "reset": data["reset"], "skipped": data["skipped"]},
+                  text=text)

@@ -1,0 +1,53 @@
+"""EventStore: the append-only event log `.state/events.jsonl` (storage.md §3.13, §7.4–7.5)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flowctl_core.json_store import FlowPaths, append_line, dumps_line, read_json_lines
+
+# Stream prefixes that belong to an epic as a whole (D-7); task streams are matched separately.
+_EPIC_STREAM_PREFIXES = ("epic:", "mutation:", "decision:")
+
+
+def stream_belongs_to_epic(stream_id: object, epic_id: str) -> bool:
+    """True when `stream_id` is `epic:E`, `mutation:E`, `decision:E` or `task:E.<digits>` (exact, D4 fix)."""
+    if not isinstance(stream_id, str):
+        return False
+    if any(stream_id == prefix + epic_id for prefix in _EPIC_STREAM_PREFIXES):
+        return True
+    task_prefix = f"task:{epic_id}."
+    if not stream_id.startswith(task_prefix):
+        return False
+    number = stream_id[len(task_prefix):]
+    return number.isdigit() and number.isascii()
+
+
+class EventStore:
+    """`.state/events.jsonl`: one compact sorted-key JSON object per line, appended whole."""
+
+    def __init__(self, paths: FlowPaths) -> None:
+        self.paths = paths
+
+    @property
+    def path(self) -> Path:
+        """The events file."""
+        return self.paths.events
+
+    def append(self, event: dict[str, Any]) -> None:
+        """Append one event as a single whole line (never torn or interleaved with other writers)."""
+        append_line(self.paths.events, dumps_line(event))
+
+    def read_all(self) -> list[dict[str, Any]]:
+        """Every event in file order; unparseable lines and non-object lines are skipped."""
+        return [e for e in read_json_lines(self.paths.events) if isinstance(e, dict)]
+
+    def read_by_stream(self, stream_id: str) -> list[dict[str, Any]]:
+        """Events whose parsed `stream_id` equals `stream_id` exactly."""
+        return [e for e in self.read_all() if e.get("stream_id") == stream_id]
+
+    def for_epic(self, epic_id: str) -> list[dict[str, Any]]:
+        """Events of one epic by exact stream/epic_id match, in file order (`fn-1` never matches `fn-10-x`)."""
+        return [e for e in self.read_all()
+                if e.get("epic_id") == epic_id or stream_belongs_to_epic(e.get("stream_id"), epic_id)]

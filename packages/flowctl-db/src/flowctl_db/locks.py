@@ -1,0 +1,247 @@
+"""LockStore: advisory per-file locks between tasks in `.state/locks.json` (storage.md §3.9, §8.1, decision D-4).
+
+Compatibility matrix (the intended semantics of the libSQL predecessor):
+
+    held \\ requested   write   read   directory_add
+    write               no      no     no
+    read                no      yes    yes
+    directory_add       no      yes    yes
+
+Entries may carry `holder_pid` and `expires_at`; entries written by the reference lack them and then never expire
+by time. Expired entries and entries whose holder process is dead are purged on acquire and ignored by readers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from flowctl_core import records as R
+from flowctl_core import timefmt
+from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
+from flowctl_core.json_store import FlowPaths, load_json, store_lock, write_json
+
+MODES = R.LOCK_MODES
+DEFAULT_TTL_SECONDS = 45 * 60
+
+_SHARED = frozenset({("read", "read"), ("read", "directory_add"),
+                     ("directory_add", "read"), ("directory_add", "directory_add")})
+
+
+def compatible(requested: str, held: str) -> bool:
+    """True when a lock in mode `requested` may coexist with another task's lock in mode `held`."""
+    return (requested, held) in _SHARED
+
+
+def owner_label(entry: dict[str, Any]) -> str:
+    """`"<task>(<mode>)"` — the holder with its own mode (D20 fix)."""
+    return f"{entry['task_id']}({entry['mode']})"
+
+
+class LockConflictError(ConflictError):
+    """A file is held by other tasks in incompatible modes; `holders` lists those entries."""
+
+    def __init__(self, file_path: str, holders: list[dict[str, Any]]) -> None:
+        self.file = file_path
+        self.holders = holders
+        named = ", ".join(f"task '{h['task_id']}' ({h['mode']})" for h in holders)
+        super().__init__(f"file '{file_path}' already locked by {named}")
+
+    @property
+    def owners(self) -> list[str]:
+        """The conflicting holders as `"<task>(<mode>)"` strings."""
+        return [owner_label(h) for h in self.holders]
+
+
+def _pid_alive(pid: object) -> bool:
+    if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+        return True  # unknown holder: only the TTL can free it
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but belongs to someone else, or cannot be probed
+    return True
+
+
+class LockStore:
+    """`.state/locks.json`: a pretty JSON array of lock entries in struct order (`[]` when empty)."""
+
+    def __init__(self, paths: FlowPaths) -> None:
+        self.paths = paths
+
+    # -- file access ---------------------------------------------------------------------------------------
+    def _load(self) -> list[dict[str, Any]]:
+        path = self.paths.locks
+        data = load_json(path)
+        if data is None:
+            return []
+        if not isinstance(data, list):
+            raise CorruptFileError(path, "expected a JSON array of locks")
+        entries = [R.normalize(R.LOCK, item, path) for item in data]
+        for entry in entries:
+            self._expiry(entry)  # validate now so a bad timestamp is reported as a corrupt file
+        return entries
+
+    def _save(self, entries: list[dict[str, Any]]) -> None:
+        write_json(self.paths.locks, [R.normalize(R.LOCK, e, self.paths.locks) for e in entries])
+
+    def _expiry(self, entry: dict[str, Any]) -> datetime | None:
+        text = entry.get("expires_at")
+        if text is None:
+            return None
+        try:
+            return timefmt.parse(text)
+        except (ValueError, TypeError) as err:
+            raise CorruptFileError(self.paths.locks, f"lock on `{entry['file_path']}`: bad expires_at {text!r}") from err
+
+    def _is_live(self, entry: dict[str, Any], now: datetime) -> bool:
+        expires = self._expiry(entry)
+        if expires is not None and expires < now:
+            return False
+        return _pid_alive(entry.get("holder_pid"))
+
+    def _split_live(self, entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+        now = timefmt.now()
+        live = [e for e in entries if self._is_live(e, now)]
+        return live, len(entries) - len(live)
+
+    # -- acquiring -----------------------------------------------------------------------------------------
+    @staticmethod
+    def _validate(file_path: str, task_id: str, mode: str) -> None:
+        if mode not in MODES:
+            raise InvalidInputError(f"Invalid lock mode '{mode}'. Use: {', '.join(MODES)}")
+        if not isinstance(file_path, str) or not file_path:
+            raise InvalidInputError("File path cannot be empty")
+        if not isinstance(task_id, str) or not task_id:
+            raise InvalidInputError("Task id cannot be empty")
+
+    @staticmethod
+    def _new_entry(file_path: str, task_id: str, mode: str, ttl_seconds: float,
+                   pid: int | None) -> dict[str, Any]:
+        now = timefmt.now()
+        entry: dict[str, Any] = {"file_path": file_path, "task_id": task_id, "mode": mode,
+                                 "locked_at": timefmt.fmt_off(now)}
+        if pid is not None:
+            entry["holder_pid"] = pid
+        entry["expires_at"] = timefmt.fmt_off(now + timedelta(seconds=ttl_seconds))
+        return entry
+
+    @staticmethod
+    def _place(entries: list[dict[str, Any]], file_path: str, task_id: str, mode: str, ttl_seconds: float,
+               pid: int | None) -> dict[str, Any]:
+        """Check the matrix against `entries` (live ones) and add/replace the task's entry in place."""
+        conflicts = [e for e in entries
+                     if e["file_path"] == file_path and e["task_id"] != task_id and not compatible(mode, e["mode"])]
+        if conflicts:
+            raise LockConflictError(file_path, conflicts)
+        entries[:] = [e for e in entries if not (e["file_path"] == file_path and e["task_id"] == task_id)]
+        entry = LockStore._new_entry(file_path, task_id, mode, ttl_seconds, pid)
+        entries.append(entry)  # re-locking moves the entry to the end with a new mode and time
+        return entry
+
+    def acquire(self, file_path: str, task_id: str, mode: str = "write", ttl_seconds: float = DEFAULT_TTL_SECONDS,
+                pid: int | None = None) -> dict[str, Any]:
+        """Lock one file for a task; raise LockConflictError (a ConflictError) naming incompatible holders."""
+        self._validate(file_path, task_id, mode)
+        with store_lock(self.paths.root):
+            entries, purged = self._split_live(self._load())
+            try:
+                entry = self._place(entries, file_path, task_id, mode, ttl_seconds, pid)
+            except LockConflictError:
+                if purged:
+                    self._save(entries)  # still drop the stale entries we found
+                raise
+            self._save(entries)
+        return entry
+
+    def acquire_many(self, files: Iterable[str], task_id: str, mode: str = "write",
+                     ttl_seconds: float = DEFAULT_TTL_SECONDS, pid: int | None = None) -> dict[str, Any]:
+        """Lock several files under one store lock; partial success allowed.
+
+        Returns `{"locked": [file…], "already_locked": [{"file", "owners", "detail"}…]}`.
+        """
+        files = list(files)
+        for file_path in files:
+            self._validate(file_path, task_id, mode)
+        locked: list[str] = []
+        refused: list[dict[str, Any]] = []
+        with store_lock(self.paths.root):
+            entries, purged = self._split_live(self._load())
+            for file_path in files:
+                try:
+                    self._place(entries, file_path, task_id, mode, ttl_seconds, pid)
+                except LockConflictError as err:
+                    refused.append({"file": file_path, "owners": err.owners, "detail": str(err)})
+                else:
+                    locked.append(file_path)
+            if locked or purged:
+                self._save(entries)
+        return {"locked": locked, "already_locked": refused}
+
+    # -- reading -------------------------------------------------------------------------------------------
+    def check(self, file_path: str) -> list[dict[str, Any]]:
+        """Every live holder of a file: `[{task_id, mode, locked_at, expires_at?}]` in acquisition order."""
+        entries, _ = self._split_live(self._load())
+        out = []
+        for e in entries:
+            if e["file_path"] == file_path:
+                holder = {"task_id": e["task_id"], "mode": e["mode"], "locked_at": e["locked_at"]}
+                if "expires_at" in e:
+                    holder["expires_at"] = e["expires_at"]
+                out.append(holder)
+        return out
+
+    def list(self, include_stale: bool = False) -> list[dict[str, Any]]:
+        """All lock entries in file order (stale ones — expired or dead holder — left out unless asked)."""
+        entries = self._load()
+        return entries if include_stale else self._split_live(entries)[0]
+
+    # -- releasing -----------------------------------------------------------------------------------------
+    def release(self, task_id: str, files: Iterable[str] | None = None) -> int:
+        """Release a task's locks — only on `files` when given (D18 fix); return how many were removed."""
+        wanted = None if files is None else set(files)
+        with store_lock(self.paths.root):
+            if not self.paths.locks.exists():
+                return 0
+            entries = self._load()
+            keep = [e for e in entries
+                    if not (e["task_id"] == task_id and (wanted is None or e["file_path"] in wanted))]
+            removed = len(entries) - len(keep)
+            if removed:
+                self._save(keep)
+        return removed
+
+    def release_all(self) -> int:
+        """Clear every lock (writes `[]`); return how many entries there were (0 and no write when no file)."""
+        with store_lock(self.paths.root):
+            if not self.paths.locks.exists():
+                return 0
+            count = len(self._load())
+            write_json(self.paths.locks, [])
+        return count
+
+    def purge(self) -> int:
+        """Drop expired and dead-holder entries now; return how many were removed."""
+        with store_lock(self.paths.root):
+            entries, purged = self._split_live(self._load())
+            if purged:
+                self._save(entries)
+        return purged
+
+    def heartbeat(self, task_id: str, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> int:
+        """Extend `expires_at` of all the task's locks to now + ttl; return how many were extended."""
+        with store_lock(self.paths.root):
+            entries = self._load()
+            expires = timefmt.fmt_off(timefmt.now() + timedelta(seconds=ttl_seconds))
+            count = 0
+            for e in entries:
+                if e["task_id"] == task_id:
+                    e["expires_at"] = expires
+                    count += 1
+            if count:
+                self._save(entries)
+        return count

@@ -1,0 +1,163 @@
+"""GapStore: exact file format, dedup, task/evidence/resolved_at (D5/D6), gate, corrupt files (D26)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from flowctl_core import timefmt
+from flowctl_core.errors import CorruptFileError, InvalidInputError, NotFoundError
+from flowctl_db.gaps import gap_item
+
+EPIC = "fn-3-add-oauth-login"
+
+
+def test_add_matches_storage_example(flow):
+    gap, created = flow.gaps.add(EPIC, "  Missing CSRF protection ", source="flow-gap-analyst")
+    assert created is True
+    assert gap == {"id": 1, "capability": "Missing CSRF protection", "priority": "required",
+                   "source": "flow-gap-analyst", "resolved": False}
+    assert flow.paths.gaps_json(EPIC).read_text() == """[
+  {
+    "id": 1,
+    "capability": "Missing CSRF protection",
+    "priority": "required",
+    "source": "flow-gap-analyst",
+    "resolved": false
+  }
+]"""
+
+
+def test_duplicate_capability_is_not_added(flow):
+    flow.gaps.add(EPIC, "Missing CSRF protection")
+    before = flow.paths.gaps_json(EPIC).read_bytes()
+    gap, created = flow.gaps.add(EPIC, "missing csrf PROTECTION ", priority="nice-to-have")
+    assert created is False
+    assert gap["id"] == 1 and gap["priority"] == "required" and gap["capability"] == "Missing CSRF protection"
+    assert flow.paths.gaps_json(EPIC).read_bytes() == before
+
+
+def test_ids_are_max_plus_one(flow):
+    flow.paths.gaps.mkdir()
+    flow.paths.gaps_json(EPIC).write_text(json.dumps([
+        {"id": 7, "capability": "a", "priority": "important", "source": "s"},
+        {"id": 2, "capability": "b", "priority": "required", "source": "s", "resolved": True}]))
+    gap, _ = flow.gaps.add(EPIC, "c")
+    assert gap["id"] == 8
+    assert [g["id"] for g in flow.gaps.read(EPIC)] == [7, 2, 8]
+    assert flow.gaps.read(EPIC)[0]["resolved"] is False  # default filled on read
+
+
+def test_task_is_stored_after_resolved(flow):
+    gap, _ = flow.gaps.add(EPIC, "Rate limiting", priority="important", source="manual", task=f"{EPIC}.2")
+    assert list(gap) == ["id", "capability", "priority", "source", "resolved", "task"]
+    assert flow.gaps.read(EPIC) == [gap]
+    assert '"resolved": false,\n    "task": "fn-3-add-oauth-login.2"\n  }' in flow.paths.gaps_json(EPIC).read_text()
+
+
+def test_resolve_by_id_stores_evidence_and_time(flow):
+    flow.gaps.add(EPIC, "A", task="fn-3-add-oauth-login.1")
+    flow.gaps.add(EPIC, "B")
+    before = timefmt.now()
+    gap, changed = flow.gaps.resolve(EPIC, gap_id=1, evidence="tests pass")
+    assert changed is True
+    assert list(gap) == ["id", "capability", "priority", "source", "resolved", "task", "evidence", "resolved_at"]
+    assert gap["resolved"] is True and gap["evidence"] == "tests pass"
+    assert gap["resolved_at"].endswith("+00:00") and timefmt.parse(gap["resolved_at"]) >= before.replace(
+        microsecond=0)
+    assert flow.gaps.read(EPIC)[0] == gap  # round trip
+    assert flow.gaps.read(EPIC)[1]["resolved"] is False
+    before_bytes = flow.paths.gaps_json(EPIC).read_bytes()
+    again, changed = flow.gaps.resolve(EPIC, gap_id=1, evidence="other")
+    assert changed is False and again == gap
+    assert flow.paths.gaps_json(EPIC).read_bytes() == before_bytes
+
+
+def test_resolve_by_capability_and_id_wins(flow):
+    flow.gaps.add(EPIC, "Rate limiting")
+    flow.gaps.add(EPIC, "Logging")
+    gap, changed = flow.gaps.resolve(EPIC, capability="  rate LIMITING ")
+    assert (gap["id"], changed) == (1, True)
+    assert "evidence" not in gap
+    gap, _ = flow.gaps.resolve(EPIC, gap_id=2, capability="Rate limiting")
+    assert gap["id"] == 2
+    assert flow.gaps.find(EPIC, capability="logging")["resolved"] is True
+
+
+def test_resolve_errors(flow):
+    flow.gaps.add(EPIC, "A")
+    with pytest.raises(NotFoundError) as err:
+        flow.gaps.resolve(EPIC, gap_id=9)
+    assert str(err.value) == "Gap 9 not found"
+    with pytest.raises(NotFoundError) as err:
+        flow.gaps.resolve(EPIC, capability=" Nope ")
+    assert str(err.value) == "Gap for capability ' Nope ' not found"
+    with pytest.raises(InvalidInputError) as err:
+        flow.gaps.resolve(EPIC)
+    assert str(err.value) == "Either --capability or --id is required"
+
+
+def test_add_errors(flow):
+    with pytest.raises(InvalidInputError, match="Invalid priority 'urgent'"):
+        flow.gaps.add(EPIC, "A", priority="urgent")
+    with pytest.raises(InvalidInputError):
+        flow.gaps.add(EPIC, "   ")
+    assert not flow.paths.gaps_json(EPIC).exists()
+
+
+def test_check_gate_and_open_blocking(flow):
+    assert flow.gaps.check(EPIC) == {"epic": EPIC, "gate": "pass", "open_blocking": [], "open_non_blocking": [],
+                                     "resolved": [], "total": 0}
+    flow.gaps.add(EPIC, "Missing auth check")
+    flow.gaps.add(EPIC, "Optional caching", priority="nice-to-have")
+    flow.gaps.add(EPIC, "Rate limiting", priority="important")
+    flow.gaps.add(EPIC, "Logging gaps")
+    flow.gaps.resolve(EPIC, gap_id=4)
+    result = flow.gaps.check(EPIC)
+    assert result == {
+        "epic": EPIC, "gate": "fail",
+        "open_blocking": [
+            {"capability": "Missing auth check", "id": 1, "priority": "required", "status": "open"},
+            {"capability": "Rate limiting", "id": 3, "priority": "important", "status": "open"}],
+        "open_non_blocking": [{"capability": "Optional caching", "id": 2, "priority": "nice-to-have",
+                               "status": "open"}],
+        "resolved": [{"capability": "Logging gaps", "id": 4, "priority": "required", "status": "resolved"}],
+        "total": 4}
+    assert [g["id"] for g in flow.gaps.open_blocking(EPIC)] == [1, 3]
+    flow.gaps.resolve(EPIC, gap_id=1)
+    flow.gaps.resolve(EPIC, gap_id=3)
+    assert flow.gaps.check(EPIC)["gate"] == "pass"
+    assert flow.gaps.open_blocking(EPIC) == []
+    assert gap_item(flow.gaps.read(EPIC)[1]) == {"capability": "Optional caching", "id": 2,
+                                                 "priority": "nice-to-have", "source": "manual", "status": "open"}
+
+
+@pytest.mark.parametrize("content", ["corrupt", '{"id": 1}', '[{"id": 1}]', '[{"id": "1", "capability": "a", '
+                                     '"priority": "required", "source": "s"}]'])
+def test_corrupt_file_raises_and_is_never_overwritten(flow, content):
+    path = flow.paths.gaps_json(EPIC)
+    path.parent.mkdir()
+    path.write_text(content)
+    for call in (lambda: flow.gaps.read(EPIC), lambda: flow.gaps.add(EPIC, "x"),
+                 lambda: flow.gaps.resolve(EPIC, gap_id=1), lambda: flow.gaps.check(EPIC),
+                 lambda: flow.gaps.open_blocking(EPIC)):
+        with pytest.raises(CorruptFileError) as err:
+            call()
+        assert str(path) in str(err.value)
+    assert path.read_text() == content
+
+
+def test_missing_file_reads_empty(flow):
+    assert flow.gaps.read("fn-9") == []
+
+
+def test_six_processes_add_distinct_gaps(flow, run_workers):
+    body = """
+for n in range(20):
+    store.gaps.add("fn-1", f"capability {WORKER}-{n}")
+"""
+    run_workers(body, 6, flow.flow_dir)
+    gaps = flow.gaps.read("fn-1")
+    assert len(gaps) == 120
+    assert sorted(g["id"] for g in gaps) == list(range(1, 121))
+    assert len({g["capability"] for g in gaps}) == 120

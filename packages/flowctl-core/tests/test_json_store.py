@@ -246,6 +246,7 @@ def test_store_lock_times_out_naming_the_lock_file(tmp_path):
 
 def test_store_lock_is_reentrant_in_process(tmp_path):
     flow = tmp_path / ".flow"
+    flow.mkdir()
     with JS.store_lock(flow, timeout=0.2):
         with JS.store_lock(flow, timeout=0.2):
             pass
@@ -442,3 +443,39 @@ def test_ensure_flow_symlink_refuses_a_regular_file(tmp_path):
     with pytest.raises(InvalidInputError, match="not a dir or symlink"):
         JS.ensure_flow_symlink(repo)
     assert (repo / ".flow").read_text() == "not a dir"
+
+
+def test_store_lock_excludes_other_threads(tmp_path):
+    """Re-entrancy is per thread: a second thread waits for the first instead of walking in."""
+    import threading
+    import time
+
+    from flowctl_core import json_store as js
+
+    order: list[str] = []
+
+    def worker(name: str) -> None:
+        with js.store_lock(tmp_path):
+            order.append(f"{name}-in")
+            time.sleep(0.05)
+            order.append(f"{name}-out")
+
+    threads = [threading.Thread(target=worker, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(0, len(order), 2):
+        assert order[i].endswith("-in") and order[i + 1] == order[i].replace("-in", "-out"), order
+
+
+def test_store_lock_needs_an_existing_flow_dir(tmp_path):
+    import pytest
+
+    from flowctl_core import json_store as js
+    from flowctl_core.errors import StoreIOError
+
+    with pytest.raises(StoreIOError):
+        with js.store_lock(tmp_path / "missing"):
+            pass
+    assert not (tmp_path / "missing").exists()

@@ -184,7 +184,9 @@ def remove_file(path: Path) -> bool:
 # The store lock
 
 
-_held: dict[str, list[int]] = {}  # lock path -> [fd, depth]; re-entrant within one process
+# (lock path, thread id) -> [fd, depth]: re-entrant per thread. Another thread opens its own descriptor, and flock
+# locks on separate descriptors exclude each other even inside one process.
+_held: dict[tuple[str, int], list[int]] = {}
 
 
 def lock_timeout() -> float:
@@ -198,8 +200,10 @@ def lock_timeout() -> float:
 @contextlib.contextmanager
 def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold the exclusive store lock `<flow_dir>/.lock` for a read-modify-write (re-entrant in-process)."""
+    import threading
+
     path = flow_dir / LOCK_NAME
-    key = str(path)
+    key = (str(path), threading.get_ident())
     held = _held.get(key)
     if held is not None:
         held[1] += 1
@@ -215,7 +219,7 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
         import filelock
 
         try:
-            with filelock.FileLock(key, timeout=timeout):
+            with filelock.FileLock(key[0], timeout=timeout):
                 _held[key] = [-1, 1]
                 try:
                     yield
@@ -224,8 +228,7 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
         except filelock.Timeout as err:
             raise LockTimeoutError(path, timeout) from err
         return
-    try:
-        flow_dir.mkdir(parents=True, exist_ok=True)
+    try:  # the flow directory must already exist: locking never creates .flow/ as a side effect
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as err:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err

@@ -1,0 +1,213 @@
+"""Import guard: the hot commands agents call hundreds of times must not import what they do not need.
+
+Each case runs the installed `flowctl` entry point script (its own code, under `python -X importtime`) in a
+small real workspace, then checks every module the process ended up with. Start-up is most of a flowctl call's
+cost, and one stray top-level import (pydantic, rich, structlog, asyncio via filelock …) costs more than the
+whole command's work. The failure message names the module and the import chain that pulled it in.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flowctl_cli.testing import Flowctl, flowctl_executable
+
+# Never needed by a hot command. Each entry matches the module and its sub-modules.
+FORBIDDEN = {
+    "pydantic": "validation models: records are plain dicts checked by flowctl_core.records",
+    "pydantic_core": "pulled in by pydantic",
+    "annotated_types": "pulled in by pydantic",
+    "flowctl_core.models": "pydantic models, for the typed API and schemas only",
+    "flowctl_core.schemas": "JSON Schemas, never needed at run time",
+    "rich": "typer's pretty output is disabled (rich_markup_mode=None)",
+    "typer.rich_utils": "typer's pretty output is disabled (rich_markup_mode=None)",
+    "structlog": "logging is configured only with -v/--log-json/FLOWCTL_LOG",
+    "logging": "stdlib logging is imported only when logs are asked for or the store lock is contended",
+    "asyncio": "nothing is asynchronous (filelock 4.x imports it: the store lock uses fcntl)",
+    "filelock": "the store lock is fcntl.flock; filelock is only the non-POSIX fallback",
+    "sqlite3": "the store is JSON files",
+    "email": "no MIME or mail parsing",
+    "http": "no HTTP",
+    "urllib.request": "no HTTP (urllib.parse, which pathlib needs, is fine)",
+    "ssl": "no network",
+    "socket": "no network",
+    "concurrent": "no thread or process pools",
+    "multiprocessing": "no process pools",
+    "unittest": "test-only",
+    "xml": "no XML",
+    "tomllib": "no TOML is read on a command path",
+    "argparse": "the CLI is click/typer",
+    "tempfile": "atomic writes name their own temp files",
+    "hashlib": "nothing is hashed on these paths",
+    "random": "only epic ids without a slug need a random suffix",
+    "zoneinfo": "timestamps are UTC",
+    "decimal": "no decimal arithmetic",
+}
+
+# Modules that only write: a read command must not load them.
+WRITE_SIDE = ("flowctl_service.lifecycle", "flowctl_service.applier", "flowctl_core.changes", "flowctl_db.events")
+
+EPIC = "fn-1-guard"
+
+# name -> (argv, the command module it must load (None: none at all), extra modules it must not load)
+READS = {
+    "show task": (["show", f"{EPIC}.2", "--json"], "query",
+                  ("flowctl_cli.commands.epic", "flowctl_cli.commands.task", "flowctl_cli.commands.lifecycle",
+                   "flowctl_service.lifecycle", "flowctl_service.scheduling") + WRITE_SIDE),
+    "show epic": (["show", EPIC, "--json"], "query", WRITE_SIDE),
+    "cat": (["cat", f"{EPIC}.2"], "query", WRITE_SIDE + ("flowctl_service.scheduling",)),
+    "ready": (["ready", "--epic", EPIC, "--json"], "scheduling", WRITE_SIDE),
+    "next": (["next", "--json"], "scheduling", WRITE_SIDE),
+    "tasks": (["tasks", "--json"], "query", WRITE_SIDE),
+    "tasks --epic": (["tasks", "--epic", EPIC, "--json"], "query", WRITE_SIDE),
+    "--help": (["--help"], None, ("flowctl_service", "flowctl_db")),
+    "--version": (["--version"], None, ("flowctl_service", "flowctl_db", "flowctl_cli.commands")),
+}
+
+# Runs the entry point script itself (exactly what `flowctl` runs), then reports every loaded module. Modules
+# loaded with importlib.import_module (the lazy command registry) do not appear in -X importtime output, so
+# sys.modules is the complete list; importtime supplies the chains.
+_RUNNER = r"""
+import atexit, sys
+atexit.register(lambda: sys.stderr.write("\n@@MODULES " + " ".join(sorted(sys.modules)) + "\n"))
+exe = sys.argv[1]
+sys.argv = [exe] + sys.argv[2:]
+with open(exe) as f:
+    code = compile(f.read(), exe, "exec")
+exec(code, {"__name__": "__main__", "__file__": exe})
+"""
+
+
+def _interpreter(exe: str) -> str:
+    """The interpreter on the entry point's shebang line (the one `flowctl` really runs on)."""
+    first = Path(exe).read_text().splitlines()[0]
+    return first[2:].strip().split()[0] if first.startswith("#!") else sys.executable
+
+
+class Trace:
+    """The modules one flowctl run loaded, with the import chains -X importtime recorded."""
+
+    def __init__(self, stderr: str) -> None:
+        self.modules: set[str] = set()
+        self.lines: list[tuple[int, str]] = []  # (depth, module) in importtime's post-order
+        for line in stderr.splitlines():
+            if line.startswith("@@MODULES "):
+                self.modules = set(line.split()[1:])
+            elif line.startswith("import time:") and "|" in line:
+                name_col = line.split("|")[2]
+                if name_col.strip() == "imported package":
+                    continue
+                stripped = name_col.lstrip(" ")
+                depth = (len(name_col) - len(stripped) - 1) // 2
+                self.lines.append((depth, stripped.strip()))
+
+    def chain(self, module: str) -> str:
+        """`top <- … <- module` as importtime saw it (post-order: a parent follows its children, one level up)."""
+        for i, (depth, name) in enumerate(self.lines):
+            if name != module:
+                continue
+            chain = [name]
+            want = depth - 1
+            for d, parent in self.lines[i + 1:]:
+                if want < 0:
+                    break
+                if d == want:
+                    chain.append(parent)
+                    want -= 1
+            if len(chain) == 1:
+                return f"{name} (imported directly, by flowctl code or a library's function body)"
+            return " -> ".join(reversed(chain))
+        return f"{module} (imported through importlib, e.g. the lazy command registry)"
+
+    def offending(self, banned: list[str]) -> list[str]:
+        """One line per banned name that was loaded (itself or a sub-module): why it is banned and its chain."""
+        out = []
+        for ban in banned:
+            hits = sorted(m for m in self.modules if m == ban or m.startswith(ban + "."))
+            if not hits:
+                continue
+            more = f" (+{len(hits) - 1} sub-modules)" if len(hits) > 1 else ""
+            out.append(f"{hits[0]}{more} — {FORBIDDEN.get(ban, 'not needed by this command')}; "
+                       f"pulled in by: {self.chain(hits[0])}")
+        return out
+
+
+def trace(fc: Flowctl, *args: str) -> Trace:
+    """Run flowctl with *args under -X importtime and return what it imported (asserting it succeeded)."""
+    exe = flowctl_executable()
+    proc = subprocess.run([_interpreter(exe), "-X", "importtime", "-c", _RUNNER, exe, *args], cwd=fc.cwd,
+                          capture_output=True, text=True, env=fc.env, timeout=60)
+    assert proc.returncode == 0, f"flowctl {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}"
+    assert proc.stdout.strip(), f"flowctl {' '.join(args)} printed nothing"
+    result = Trace(proc.stderr)
+    assert "flowctl_cli.main" in result.modules, "the entry point did not run flowctl_cli.main"
+    return result
+
+
+@pytest.fixture
+def ws(fci: Flowctl) -> Flowctl:
+    """A small workspace: one epic, a done task, a chain of todo tasks and a free todo task."""
+    from flowctl_core import records, spec_md
+    from flowctl_db import FlowStore
+
+    store = FlowStore(fci.flow)
+    store.save_epic({"id": EPIC, "title": "Guard", "branch_name": EPIC, "file_path": f"specs/{EPIC}.md"})
+    store.write_epic_spec(EPIC, spec_md.epic_spec_template(EPIC, "Guard"))
+    for n, deps, status in ((1, [], "done"), (2, [f"{EPIC}.1"], "todo"), (3, [f"{EPIC}.2"], "todo"),
+                            (4, [], "todo")):
+        tid = f"{EPIC}.{n}"
+        store.save_task_definition({"id": tid, "epic": EPIC, "title": f"Task {n}", "depends_on": deps,
+                                    "file_path": f".flow/tasks/{tid}.md"})
+        store.write_task_spec(tid, spec_md.task_spec_template(tid, f"Task {n}"))
+        store.save_state(tid, records.blank_state(status))
+    return fci
+
+
+def check(t: Trace, own: str | None, extra: tuple[str, ...]) -> None:
+    """Assert nothing forbidden was loaded, nor any command module but the command's own."""
+    problems = t.offending(list(FORBIDDEN) + list(extra))
+    others = sorted(m for m in t.modules if m.startswith("flowctl_cli.commands.")
+                    and m != f"flowctl_cli.commands.{own}")
+    problems += [f"{m} — another command's module; pulled in by: {t.chain(m)}" for m in others]
+    assert not problems, "unneeded imports:\n  " + "\n  ".join(problems)
+    if own is not None:
+        assert f"flowctl_cli.commands.{own}" in t.modules, f"flowctl_cli.commands.{own} was not loaded"
+
+
+@pytest.mark.parametrize("name", list(READS))
+def test_hot_read_imports_only_what_it_needs(ws: Flowctl, name: str) -> None:
+    argv, own, extra = READS[name]
+    check(trace(ws, *argv), own, extra)
+
+
+def test_start_imports_only_what_it_needs(ws: Flowctl) -> None:
+    check(trace(ws, "start", f"{EPIC}.4", "--json"), "lifecycle", ("flowctl_service.scheduling",))
+
+
+def test_done_imports_only_what_it_needs(ws: Flowctl) -> None:
+    ws.ok("start", f"{EPIC}.4", "--json")
+    check(trace(ws, "done", f"{EPIC}.4", "--json"), "lifecycle", ("flowctl_service.scheduling",))
+
+
+def test_trace_reports_chains() -> None:
+    """The chain shown in a failure walks importtime's post-order output up to the top-level import."""
+    stderr = "\n".join([
+        "import time: self [us] | cumulative | imported package",
+        "import time:        10 |         10 |     asyncio.events",
+        "import time:        20 |         30 |   asyncio",
+        "import time:        30 |         60 | filelock",
+        "import time:         5 |          5 | json",
+        "@@MODULES asyncio asyncio.events filelock json flowctl_cli.commands.x",
+    ])
+    t = Trace(stderr)
+    assert t.chain("asyncio.events") == "filelock -> asyncio -> asyncio.events"
+    assert t.offending(["asyncio", "filelock", "json.decoder"]) == [
+        f"asyncio (+1 sub-modules) — {FORBIDDEN['asyncio']}; pulled in by: filelock -> asyncio",
+        f"filelock — {FORBIDDEN['filelock']}; pulled in by: filelock (imported directly, by flowctl code or a "
+        "library's function body)",
+    ]
+    assert t.chain("flowctl_cli.commands.x").endswith("(imported through importlib, e.g. the lazy command registry)")

@@ -1,0 +1,85 @@
+"""`flowctl completions SHELL`: real completion scripts driven by click's completion protocol."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from flowctl_cli.testing import flowctl_executable
+
+
+def protocol(fc, instruction: str, words: str, cword: str, shell: str = "bash") -> list[str]:
+    """Ask flowctl for completions the way the generated scripts do."""
+    run = fc("completions", shell, env={"_FLOWCTL_COMPLETE": instruction, "COMP_WORDS": words, "COMP_CWORD": cword})
+    assert run.code == 0, run.err
+    return run.out.splitlines()
+
+
+def test_bash_protocol_top_level_and_group(fc):
+    assert protocol(fc, "bash_complete", "flowctl ta", "1") == ["plain,task", "plain,tasks"]
+    epic_c = protocol(fc, "bash_complete", "flowctl epic c", "2")
+    assert {"plain,create", "plain,close"} <= set(epic_c)
+    assert all(line.startswith("plain,c") for line in epic_c)
+    # global flags before the command do not disturb completion
+    assert protocol(fc, "bash_complete", "flowctl --json ta", "2") == ["plain,task", "plain,tasks"]
+    # options of a command
+    assert "plain,--interrupted" in protocol(fc, "bash_complete", "flowctl status --", "2")
+    assert protocol(fc, "bash_complete", "flowctl completions z", "2") == ["plain,zsh"]
+
+
+def test_zsh_and_fish_protocols(fc):
+    zsh = protocol(fc, "zsh_complete", "flowctl ta", "1", "zsh")
+    assert zsh[0:2] == ["plain", "task"] and "tasks" in zsh
+    fish = protocol(fc, "fish_complete", "flowctl ta", "ta", "fish")
+    assert [line.split("\t")[0] for line in fish] == ["plain,task", "plain,tasks"]
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_sourced_bash_script_completes(fc, tmp_path: Path):
+    script = fc.ok("completions", "bash")
+    assert "complete -o nosort -F _flowctl_completion flowctl" in script
+    path = tmp_path / "flowctl.bash"
+    path.write_text(script)
+    driver = f"""
+source {path}
+complete -p flowctl
+COMP_WORDS=(flowctl ta); COMP_CWORD=1; COMPREPLY=()
+_flowctl_completion flowctl
+echo "TOP:${{COMPREPLY[*]}}"
+COMP_WORDS=(flowctl epic c); COMP_CWORD=2; COMPREPLY=()
+_flowctl_completion flowctl
+echo "EPIC:${{COMPREPLY[*]}}"
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "FLOWCTL_", "_FLOWCTL"))}
+    env["PATH"] = str(Path(flowctl_executable()).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver], cwd=fc.cwd, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("complete -o nosort -F _flowctl_completion flowctl")
+    assert "TOP:task tasks" in lines
+    epic = next(line for line in lines if line.startswith("EPIC:"))[5:].split()
+    assert {"create", "close", "completion", "clean"} <= set(epic)
+    assert all(word.startswith("c") for word in epic)
+
+
+def test_scripts_for_every_shell(fc):
+    zsh = fc.ok("completions", "zsh")
+    assert zsh.startswith("#compdef flowctl") and "_FLOWCTL_COMPLETE=zsh_complete flowctl completions zsh" in zsh
+    fish = fc.ok("completions", "fish")
+    assert "_FLOWCTL_COMPLETE=fish_complete" in fish and "complete --no-files --command flowctl" in fish
+    ps = fc.ok("completions", "powershell")
+    assert "Register-ArgumentCompleter -Native -CommandName 'flowctl'" in ps and "bash_complete" in ps
+    elvish = fc.ok("completions", "elvish")
+    assert "edit:completion:arg-completer[flowctl]" in elvish and "bash_complete" in elvish
+    assert not fc.flow.exists()  # no .flow needed or created
+
+
+def test_bad_shell_is_a_usage_error(fc):
+    run = fc.fail("completions", "tcsh", code=2)
+    assert run.out == "" and "tcsh" in run.err
+    fc.fail("completions", code=2)

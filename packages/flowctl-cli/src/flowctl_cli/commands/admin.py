@@ -1,4 +1,4 @@
-"""Admin commands: init, detect, status, doctor, validate, state-path (and `help`, once registered)."""
+"""Admin commands: init, detect, status, doctor, validate, state-path."""
 
 from __future__ import annotations
 
@@ -127,25 +127,3 @@ def state_path(task: Optional[str] = typer.Option(None, "--task", help="Task ID 
     # common dir), not as a plain local directory that `init` would later have to migrate (cli-core §10 #21).
     data = admin.state_path(workflow_store(), task)
     return Result(data, text=data.get("task_state_path", data["state_dir"]))
-
-
-@app.command("help", context_settings={"ignore_unknown_options": True})
-def help_(names: list[str] = typer.Argument(None, help="The subcommand whose help to print")) -> Result:
-    """Print this message or the help of the given subcommand(s)."""
-    import click
-
-    from ..app import app as root_app
-    from ..output import write_stdout
-
-    command: click.Command = typer.main.get_command(root_app)
-    ctx = click.Context(command, info_name="flowctl")
-    for name in names or []:
-        if not isinstance(command, click.Group):
-            break
-        sub = command.get_command(ctx, name)
-        if sub is None:
-            raise click.UsageError(f"unrecognized subcommand '{name}'", ctx)
-        command = sub
-        ctx = click.Context(command, info_name=name, parent=ctx)
-    write_stdout(command.get_help(ctx) + "\n")
-    return 0

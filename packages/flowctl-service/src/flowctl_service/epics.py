@@ -598,7 +598,7 @@ def _move_epic(store: FlowStore, epic: dict[str, Any], new_id: str, title: str) 
         files_renamed += 1
     for old_t, new_t, definition, state, body in tasks:
         if state is not None:
-            store.save_state(new_t, state)
+            store.save_state(new_t, rn.value(state))
         if body is not None:
             store.write_task_spec(new_t, rn.heading(body, old_t, new_t))
         new_def = dict(definition, id=new_t, epic=new_id, depends_on=rn.value(definition.get("depends_on", [])))

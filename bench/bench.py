@@ -355,8 +355,8 @@ def growth(rows: list[dict[str, Any]], key: str = "ours") -> list[dict[str, Any]
         sizes = sorted(points)
         if len(sizes) < 2:
             continue
-        lo = next((p for p in sizes if p[0] == 2000), sizes[0])
         hi = sizes[-1]
+        lo = next((p for p in sizes if p[0] == 2000 and p[0] < hi[0]), sizes[0])
         if hi[0] == lo[0]:
             continue
         slope = (hi[1] - lo[1]) / ((hi[0] - lo[0]) / 1000.0)

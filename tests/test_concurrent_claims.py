@@ -37,10 +37,10 @@ def test_eight_actors_start_the_same_task_exactly_one_wins(fci):
     procs = [spawn(fci, "start", task, "--json", actor=a) for a in actors]
     results = [finish(p) for p in procs]
 
-    winners = [a for a, (code, _, _) in zip(actors, results) if code == 0]
+    winners = [a for a, (code, _, _) in zip(actors, results, strict=True) if code == 0]
     assert len(winners) == 1, results
     winner = winners[0]
-    for actor, (code, out, err) in zip(actors, results):
+    for actor, (code, out, err) in zip(actors, results, strict=True):
         if actor == winner:
             assert json.loads(out) == {"id": task, "status": "in_progress"}
             continue
@@ -60,13 +60,13 @@ def test_four_concurrent_completions_and_a_reader(fci):
         fci.ok("start", t, env={"FLOW_ACTOR": f"w{i}"})
     before = event_lines(fci)
 
-    procs = [spawn(fci, "done", t, "--summary", f"finished {t}", "--evidence", '{"commits":["c%d"]}' % i,
+    procs = [spawn(fci, "done", t, "--summary", f"finished {t}", "--evidence", json.dumps({"commits": [f"c{i}"]}),
                    "--json", actor=f"w{i}") for i, t in enumerate(tasks)]
     reader = spawn(fci, "ready", "--epic", E, "--json", actor="observer")
     results = [finish(p) for p in procs]
     code, out, err = finish(reader)
 
-    for (rc, o, e), t in zip(results, tasks):
+    for (rc, o, e), t in zip(results, tasks, strict=True):
         assert rc == 0, e
         assert json.loads(o)["id"] == t
     assert code == 0, err

@@ -9,7 +9,7 @@ bash, zsh and fish use click's own scripts; powershell and elvish get small scri
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 import typer
 
@@ -22,7 +22,7 @@ PROG_NAME = "flowctl"
 COMPLETE_VAR = "_FLOWCTL_COMPLETE"
 
 
-class Shell(str, Enum):
+class Shell(StrEnum):
     """Shells the reference accepts (clap_complete's list)."""
 
     bash = "bash"

@@ -63,7 +63,14 @@ def run(argv: list[str]) -> int:
 
 def main() -> None:
     """Console-script entry point."""
-    code = run(sys.argv[1:])
+    import os
+
+    if os.environ.get("_FLOWCTL_COMPLETE"):  # shell completion protocol (scripts from `flowctl completions`)
+        from .commands.completions import complete_from_env
+
+        code = complete_from_env() or 0
+    else:
+        code = run(sys.argv[1:])
     try:
         sys.stdout.flush()
     except BrokenPipeError:

@@ -202,35 +202,23 @@ def run_once(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, int
     return _launcher.run(argv, cwd, env)
 
 
-def measure(cmd: Cmd, exe: list[str], ws: Any, runs: int, env: dict[str, str], ctx: dict,
-            warmup: int = 1) -> Sample:
-    """Run one command `warmup + runs` times (writes: a fresh target each run)."""
-    sample = Sample()
-    for k in range(warmup + runs):
-        try:
-            args = cmd.argv(ws, k, ctx)
-        except RuntimeError as e:
-            sample.error = str(e)
-            break
-        ms, code, rss, err = run_once(exe + args, ws.root, env)
-        if code != 0:
-            sample.error = f"exit {code}: {err.splitlines()[0] if err else ''}"[:160]
-            break
-        if k >= warmup:
-            sample.ms.append(ms)
-            sample.rss_kib.append(rss)
-    return sample
-
-
-def floor_sample(python: str, runs: int, env: dict[str, str]) -> Sample:
-    """`python -c pass` of the interpreter behind the entry point: the floor no Python CLI can beat."""
-    sample = Sample()
-    for k in range(runs + 2):
-        ms, _code, rss, _err = run_once([python, "-c", "pass"], "/", env)
-        if k >= 2:
-            sample.ms.append(ms)
-            sample.rss_kib.append(rss)
-    return sample
+def measure_round(cmd: Cmd, exe: list[str], ws: Any, k: int, env: dict[str, str], ctx: dict, sample: Sample,
+                  warmup: int = 1) -> None:
+    """Run round k of one command (rounds below `warmup` are not recorded; writes get a fresh target each round)."""
+    if sample.error:
+        return
+    try:
+        args = cmd.argv(ws, k, ctx)
+    except RuntimeError as e:
+        sample.error = str(e)
+        return
+    ms, code, rss, err = run_once(exe + args, ws.root, env)
+    if code != 0:
+        sample.error = f"exit {code}: {err.splitlines()[0] if err else ''}"[:160]
+        return
+    if k >= warmup:
+        sample.ms.append(ms)
+        sample.rss_kib.append(rss)
 
 
 def entry_point_python(exe: str) -> str:
@@ -309,14 +297,14 @@ def growth_bar(cmd: Cmd) -> tuple[float | None, str]:
     return None, "-"
 
 
-def print_table(rows: list[dict[str, Any]], floor: Sample, ref_floor: Sample | None, has_ref: bool) -> None:
+def print_table(rows: list[dict[str, Any]], floor: Sample, has_ref: bool) -> None:
     head = ["command", "tasks", "median", "min", "max", "MiB", "xfloor", "target", "verdict"]
     if has_ref:
         head += ["ref med", "ref MiB", "ours/ref"]
     lines = [head]
     lines.append(["python -c pass", "-", fmt_ms(floor.median), fmt_ms(min(floor.ms)), fmt_ms(max(floor.ms)),
                   f"{floor.peak_mib:.1f}", "1.00", "floor", "-"] + (
-        [fmt_ms(ref_floor.median) if ref_floor else "-", "-", "-"] if has_ref else []))
+        ["-", "-", "-"] if has_ref else []))
     for r in rows:
         s: Sample = r["ours"]
         cmd: Cmd = r["cmd"]
@@ -426,8 +414,8 @@ def main(argv: list[str] | None = None) -> int:
     for n in notes:
         print(f"bytecode: {n}", file=sys.stderr)
 
-    floor = floor_sample(python, max(runs, 10), env)
-    ref_floor = None
+    floor = Sample()  # `python -c pass`, sampled in every read round
+    load_before = os.getloadavg()
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="flowctl-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
@@ -444,23 +432,45 @@ def main(argv: list[str] | None = None) -> int:
                   f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
             ctx: dict = {}
             ref_ctx: dict = {}
-            for cmd in commands:
+            ours = {c.name: Sample() for c in commands}
+            refs = {c.name: Sample() for c in commands} if ref_exe else {}
+            # Round-robin: round k runs every command once (reads first, on the untouched workspace, then the
+            # writes), so a burst of load from elsewhere on the machine spreads over all commands instead of
+            # inflating one of them; the floor is sampled in every read round under the same conditions.
+            for phase in ([c for c in commands if not c.write], [c for c in commands if c.write]):
                 t1 = time.perf_counter()
-                ours = measure(cmd, exe, ws, runs, env, ctx)
-                ref = measure(cmd, ref_exe, ref_ws, runs, env, ref_ctx) if ref_exe else None
-                rows.append({"cmd": cmd, "size": ws.total_tasks, "ours": ours, "ref": ref})
-                state = f"{ours.median:.1f} ms" if ours.ms else f"n/a ({ours.error})"
-                print(f"  {cmd.name:<24} {ws.total_tasks:>6}: {state}  [{time.perf_counter() - t1:.1f} s]",
-                      file=sys.stderr)
-        print()
-        print_table(rows, floor, ref_floor, bool(ref_exe))
+                for k in range(1 + runs):
+                    if phase and not phase[0].write:
+                        ms, _code, rss, _err = run_once([python, "-c", "pass"], ws.root, env)
+                        if k >= 1:
+                            floor.ms.append(ms)
+                            floor.rss_kib.append(rss)
+                    for cmd in phase:
+                        measure_round(cmd, exe, ws, k, env, ctx, ours[cmd.name])
+                        if ref_exe:
+                            measure_round(cmd, ref_exe, ref_ws, k, env, ref_ctx, refs[cmd.name])
+                for cmd in phase:
+                    s = ours[cmd.name]
+                    rows.append({"cmd": cmd, "size": ws.total_tasks, "ours": s, "ref": refs.get(cmd.name)})
+                    state = f"{s.median:.1f} ms" if s.ms else f"n/a ({s.error})"
+                    print(f"  {cmd.name:<24} {ws.total_tasks:>6}: {state}", file=sys.stderr)
+                if phase:
+                    print(f"  ({'writes' if phase[0].write else 'reads'}: {time.perf_counter() - t1:.1f} s, "
+                          f"load average {os.getloadavg()[0]:.2f})", file=sys.stderr)
+        load_after = os.getloadavg()
+        print(f"\nflowctl {args.flowctl}{f'  vs  ref {args.ref}' if ref_exe else ''}; {runs} runs per command "
+              f"and size after 1 warm-up; ms wall time; MiB peak RSS; xfloor = median / median of "
+              f"`python -c pass` ({floor.median:.1f} ms); load average {load_before[0]:.2f} -> {load_after[0]:.2f} "
+              f"on {os.cpu_count()} cpu(s)\n")
+        print_table(rows, floor, bool(ref_exe))
         g = growth(rows)
         g_ref = growth(rows, "ref") if ref_exe else None
         print_growth(g, g_ref)
         if args.json_out:
             doc = {
                 "flowctl": args.flowctl, "ref": args.ref, "python": python, "runs": runs, "sizes": sizes,
-                "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
+                "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
+                            "load_before": load_before, "load_after": load_after},
                 "floor": floor.summary(),
                 "results": [{"command": r["cmd"].name, "args_scope": r["cmd"].scope, "tasks": r["size"],
                              "target_ms": r["cmd"].target_at(r["size"]), "aim_ms": r["cmd"].aim,

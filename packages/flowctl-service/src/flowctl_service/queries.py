@@ -294,7 +294,8 @@ def cat(store: FlowStore, any_id: str) -> str:
 
 def _files_from_spec(spec: str) -> list[str]:
     """The first `**Files:**` line of a spec: comma-separated, trimmed, backticks removed."""
-    for line in spec.splitlines():
+    for line in spec.split("\n"):  # lines as Rust's str::lines() sees them (only \n and \r\n end a line)
+        line = line.removesuffix("\r")
         if line.startswith("**Files:**"):
             parts = (p.strip().strip("`") for p in line[len("**Files:**"):].split(","))
             return [p for p in parts if p]

@@ -253,6 +253,33 @@ def ensure_bytecode() -> list[str]:
     return notes
 
 
+def importtime_top(python: str, exe: str, args: list[str], cwd: str, env: dict[str, str], runs: int = 9,
+                   top: int = 15) -> list[str]:
+    """Median -X importtime figures of one command over `runs` runs: total, then the top modules by cumulative."""
+    cum: dict[str, list[int]] = {}
+    own: dict[str, list[int]] = {}
+    depth: dict[str, int] = {}
+    for _ in range(runs):
+        proc = subprocess.run([python, "-X", "importtime", exe, *args], cwd=cwd, env=env, capture_output=True,
+                              text=True)
+        for line in proc.stderr.splitlines():
+            if not line.startswith("import time:") or "imported package" in line:
+                continue
+            head, c, name_col = line.split("|")
+            name = name_col.strip()
+            depth[name] = (len(name_col) - len(name_col.lstrip(" ")) - 1) // 2
+            cum.setdefault(name, []).append(int(c))
+            own.setdefault(name, []).append(int(head.split(":")[1]))
+    med = {k: statistics.median(v) / 1000.0 for k, v in cum.items()}
+    total = sum(v for k, v in med.items() if depth[k] == 0)
+    lines = [f"import time of `flowctl {' '.join(args)}` (median of {runs} runs, -X importtime inflates it): "
+             f"{total:.1f} ms in all", f"{'cumulative':>10} {'self':>7}  module"]
+    for name in sorted(med, key=lambda k: -med[k])[:top]:
+        lines.append(f"{med[name]:8.1f} ms {statistics.median(own[name]) / 1000.0:5.1f} ms  "
+                     f"{'  ' * depth[name]}{name}")
+    return lines
+
+
 def fmt_ms(x: float | None) -> str:
     return "-" if x is None else f"{x:.1f}"
 
@@ -389,6 +416,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", dest="json_out", help="write the raw figures to this file")
     p.add_argument("--workdir", help="where workspaces are generated (default: a temporary directory)")
     p.add_argument("--keep", action="store_true", help="keep the generated workspaces")
+    p.add_argument("--importtime", metavar="ARGS",
+                   help="instead of timing, print the import-time breakdown of `flowctl ARGS` (ids as in the "
+                        "workspace of the first size, e.g. 'show {show_task} --json')")
     p.add_argument("--no-compile", action="store_true", help="do not compile bytecode before measuring")
     args = p.parse_args(argv)
     sizes = parse_sizes("200,2000" if args.quick and args.sizes == p.get_default("sizes") else args.sizes)
@@ -420,6 +450,12 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
     try:
+        if args.importtime:
+            epics, per_epic = shape(sizes[0])
+            ws = wsmod.generate(workdir / f"ws-{sizes[0]}-importtime", epics, per_epic)
+            argv_it = shlex.split(args.importtime.format(show_task=ws.show_task, focus_epic=ws.focus_epic))
+            print("\n".join(importtime_top(python, args.flowctl, argv_it, ws.root, env)))
+            return 0
         for size in sizes:
             epics, per_epic = shape(size)
             t0 = time.perf_counter()

@@ -206,13 +206,14 @@ def test_estimate(ref):
 
 def test_events(ref):
     data = ref.ok("events", "--epic", E, "--json")
-    # Exact matching (D4): the epic's mutation stream and its task streams; not fn-10-x, not the reference's
-    # mis-attributed `mutation:<task id>` line, not the global decision; the garbage line is skipped.
+    # Exact matching (D4): the epic's mutation stream, its task streams and the reference's mis-attributed
+    # `mutation:<task id>` line (D33: it belongs to the task's epic); not fn-10-x, not the global decision;
+    # the garbage line is skipped.
     assert [(e["stream_id"], e["type"]) for e in data["events"]] == [
-        (f"mutation:{E}", "epic.create"), (f"mutation:{E}", "task.create"), (f"task:{E}.1", "task_started"),
-        (f"task:{E}.1", "started"), (f"task:{E}.1", "task_completed"), (f"task:{E}.1", "completed"),
-        (f"task:{E}.3", "blocked")]
-    assert data["count"] == 7
+        (f"mutation:{E}", "epic.create"), (f"mutation:{E}", "task.create"), (f"mutation:{E}.1", "task_spec.set"),
+        (f"task:{E}.1", "task_started"), (f"task:{E}.1", "started"), (f"task:{E}.1", "task_completed"),
+        (f"task:{E}.1", "completed"), (f"task:{E}.3", "blocked")]
+    assert data["count"] == 8
     assert [e["type"] for e in ref.ok("events", "--epic", "fn-1", "--json")["events"]] == ["started", "decision"]
     assert ref.ok("events", "--epic", "fn-10-x", "--json")["count"] == 1
 

@@ -35,7 +35,7 @@ def test_for_epic_never_matches_by_substring(flow):
         ("task:fn-1.1", True), ("task:fn-1.23", True),
         ("task:fn-10-x.1", False), ("mutation:fn-10-x", False), ("epic:fn-1-x", False),
         ("task:fn-1.", False), ("task:fn-1.2a", False), ("task:fn-1.1.1", False), ("task:fn-1.٣", False),
-        ("decision:_global", False), ("mutation:fn-1.2", False), ("notes:fn-1", False),
+        ("decision:_global", False), ("mutation:fn-1.2", True), ("notes:fn-1", False),
     ]
     for i, (s, _) in enumerate(streams):
         flow.events.append({"i": i, "stream_id": s})

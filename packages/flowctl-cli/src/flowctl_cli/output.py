@@ -23,6 +23,7 @@ class Result:
     * `text_filter`: name of the compact text filter applied to `text` in compact mode (filters.py).
     * `raw`: print `data` as one sorted line, never stripped, no `success` (dry-run previews).
     * `json_when_piped`: print JSON whenever stdout is not a TTY (dag, estimate).
+    * `text_only`: always print `text`, even with --json (cat).
     * `exit_code`: non-zero for results that report failure on stdout (validate, doctor, gap check).
     """
 
@@ -31,6 +32,7 @@ class Result:
     text_filter: str | None = None
     raw: bool = False
     json_when_piped: bool = False
+    text_only: bool = False
     exit_code: int = 0
 
 
@@ -78,7 +80,8 @@ def render(result: Result, *, as_json: bool, compact: bool) -> int:
     """Print a command result according to the output switches; return the exit code."""
     if result.raw:
         write_stdout(dumps(result.data) + "\n")
-    elif as_json or result.text is None or (result.json_when_piped and not sys.stdout.isatty()):
+    elif not result.text_only and (
+            as_json or result.text is None or (result.json_when_piped and not sys.stdout.isatty())):
         payload = envelope(result.data)
         if compact:
             payload = strip_compact(payload)

@@ -12,16 +12,20 @@ _EPIC_STREAM_PREFIXES = ("epic:", "mutation:", "decision:")
 
 
 def stream_belongs_to_epic(stream_id: object, epic_id: str) -> bool:
-    """True when `stream_id` is `epic:E`, `mutation:E`, `decision:E` or `task:E.<digits>` (exact, D4 fix)."""
+    """True when `stream_id` is `epic:E`, `mutation:E`, `decision:E` or `task:E.<digits>` (exact, D4 fix).
+
+    `mutation:E.<digits>` also belongs to E: the reference logged task spec/state mutations on the task's id (D33).
+    """
     if not isinstance(stream_id, str):
         return False
     if any(stream_id == prefix + epic_id for prefix in _EPIC_STREAM_PREFIXES):
         return True
-    task_prefix = f"task:{epic_id}."
-    if not stream_id.startswith(task_prefix):
-        return False
-    number = stream_id[len(task_prefix):]
-    return number.isdigit() and number.isascii()
+    for kind in ("task:", "mutation:"):
+        task_prefix = f"{kind}{epic_id}."
+        if stream_id.startswith(task_prefix):
+            number = stream_id[len(task_prefix):]
+            return number.isdigit() and number.isascii()
+    return False
 
 
 class EventStore:

@@ -68,16 +68,13 @@ def list_() -> Result:
 
 
 @app.command("cat")
-def cat(id: str = typer.Argument(..., help="Epic or task ID")) -> int:
+def cat(id: str = typer.Argument(..., help="Epic or task ID")) -> Result:
     """Print spec markdown (plain text only; --json is ignored)."""
     from flowctl_service import queries
 
-    from ..context import state, store
-    from ..output import render
+    from ..context import store
 
-    content = queries.cat(store(), id)
-    # Always the text form, even with --json (as the reference): render it as plain output here.
-    return render(Result(None, text=content, text_filter="cat"), as_json=False, compact=state().compact)
+    return Result(None, text=queries.cat(store(), id), text_filter="cat", text_only=True)
 
 
 @app.command("files")

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from flowctl_core import config as c
 from flowctl_core.errors import InvalidInputError
 

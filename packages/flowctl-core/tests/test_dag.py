@@ -4,6 +4,7 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
+
 from flowctl_core.dag import (
     TaskDag,
     propagate_upstream_failure,

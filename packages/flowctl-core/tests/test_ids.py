@@ -3,6 +3,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+
 from flowctl_core import ids
 from flowctl_core.errors import InvalidInputError
 from flowctl_core.ids import (

@@ -190,7 +190,7 @@ EVENT_CLASSES = [M.MutationEvent] * 3 + [M.AuditEvent, M.LifecycleEvent] * 2 + [
 def test_event_lines_dispatch_and_round_trip():
     lines = E.EVENTS.splitlines(keepends=True)
     assert len(lines) == len(EVENT_CLASSES) == 11
-    for line, cls in zip(lines, EVENT_CLASSES):
+    for line, cls in zip(lines, EVENT_CLASSES, strict=True):
         event = M.EVENT_LINE.validate_json(line)
         assert type(event) is cls, line
         assert JS.dumps_line(event.to_disk()) == line
@@ -260,7 +260,7 @@ def test_every_op_parses_and_reports_entity_and_event_type():
         ({"op": "remove_task_spec", "task_id": "fn-1.1"}, M.RemoveTaskSpec, "fn-1.1", "task_spec.remove"),
     ]
     changes = M.Changes.model_validate({"mutations": [c[0] for c in cases]})
-    for mutation, (raw, cls, entity, event_type) in zip(changes.mutations, cases):
+    for mutation, (raw, cls, entity, event_type) in zip(changes.mutations, cases, strict=True):
         assert type(mutation) is cls
         assert M.entity_id(mutation) == entity
         assert mutation.event_type == event_type
@@ -400,7 +400,7 @@ def test_json_schemas_cover_every_record():
                 "scout_cache_entry", "memory_index_entry", "memory_stats", "memory_stats_entry", "review_receipt",
                 "epic_audit_payload", "codex_receipt", "cross_model_review", "changes", "mutation"}
     assert set(schemas) == expected
-    for name, schema in schemas.items():
+    for schema in schemas.values():
         assert schema["$schema"].startswith("https://json-schema.org/")
         json.dumps(schema)  # serialisable
     epic = schemas["epic"]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flowctl_core.errors import InvalidInputError
 from flowctl_core.spec_md import (
     REQUIRED_TASK_HEADINGS,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import itertools
 
 import pytest
+
 from flowctl_core import state_machine as sm
 from flowctl_core.errors import InvalidTransitionError
 

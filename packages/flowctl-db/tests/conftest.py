@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from flowctl_db import FlowStore
 
 # Every worker signals it is ready (imports done), then spins until the start file appears, so the

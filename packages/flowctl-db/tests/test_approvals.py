@@ -7,6 +7,7 @@ import re
 from types import SimpleNamespace
 
 import pytest
+
 from flowctl_core.errors import CorruptFileError, InvalidInputError, InvalidTransitionError, NotFoundError
 from flowctl_db import approvals as approvals_module
 from flowctl_db.approvals import new_approval_id

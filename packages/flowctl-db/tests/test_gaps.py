@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from flowctl_core import timefmt
 from flowctl_core.errors import CorruptFileError, InvalidInputError, NotFoundError
 from flowctl_db.gaps import gap_item

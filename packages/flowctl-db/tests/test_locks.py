@@ -9,6 +9,7 @@ import sys
 from datetime import timedelta
 
 import pytest
+
 from flowctl_core import timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
 from flowctl_db.locks import DEFAULT_TTL_SECONDS, LockConflictError, compatible

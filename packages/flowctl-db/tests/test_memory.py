@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+
 from flowctl_core import timefmt
 from flowctl_core.errors import CorruptFileError, InvalidInputError, NotFoundError
 from flowctl_db.memory import derive_track, entry_file_name, extract_tags, normalize_type, summary_of

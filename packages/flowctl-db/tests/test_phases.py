@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flowctl_core.errors import CorruptFileError
 from flowctl_db.phases import migrate_phase_id
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from flowctl_core.errors import CorruptFileError, InvalidInputError, InvalidTransitionError
 from flowctl_db.pipeline import PHASES, PROMPTS, next_phase
 

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from . import records as R
-from .errors import CorruptFileError, FlowError, InvalidInputError, LockTimeoutError, StoreIOError, os_error_text
+from .errors import (
+    CorruptFileError,
+    FlowError,
+    InvalidInputError,
+    LockTimeoutError,
+    StoreIOError,
+    os_error_text,
+)
 
 FLOW_DIR_NAME = ".flow"
 LOCK_NAME = ".lock"

@@ -5,8 +5,6 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-UTC = UTC
-
 
 def now() -> datetime:
     """Return the current time in UTC."""

@@ -50,6 +50,24 @@ def count_listings(store: FlowStore, monkeypatch) -> list:
     return calls
 
 
+def count_lazy_loads(store: FlowStore, monkeypatch) -> tuple[list, list]:
+    listings: list = []
+    loaded: list = []
+    real_list, real_load = store.task_ids_by_epic, store.load_tasks
+
+    def list_spy():
+        listings.append(1)
+        return real_list()
+
+    def load_spy(task_ids):
+        loaded.append(list(task_ids))
+        return real_load(task_ids)
+
+    monkeypatch.setattr(store, "task_ids_by_epic", list_spy)
+    monkeypatch.setattr(store, "load_tasks", load_spy)
+    return listings, loaded
+
+
 # ── ready ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 
@@ -117,11 +135,12 @@ def test_next_order_of_rules(store, monkeypatch):
     add_task(store, "fn-2-early.1", "todo", priority=9)
     add_task(store, "fn-2-early.2", "todo", priority=1)
     add_task(store, "fn-2-early.3", "in_progress", assignee="other")
-    calls = count_listings(store, monkeypatch)
+    listings, loaded = count_lazy_loads(store, monkeypatch)
     # epics by number (fn-2 before fn-10), then task priority
     assert sc.next_unit(store, "me") == {"epic": "fn-2-early", "reason": "ready_task", "status": "work",
                                          "task": "fn-2-early.2"}
-    assert calls == [None]  # one listing of the whole tasks folder
+    assert listings == [1]  # one listing of the tasks folder
+    assert loaded == [["fn-2-early.1", "fn-2-early.2", "fn-2-early.3"]]  # fn-10-late is never read
     assert sc.next_unit(store, "me", require_plan_review=True) == {
         "epic": "fn-2-early", "reason": "needs_plan_review", "status": "plan", "task": None}
     add_task(store, "fn-2-early.4", "in_progress", assignee="me")

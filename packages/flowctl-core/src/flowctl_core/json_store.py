@@ -53,7 +53,7 @@ def _json_error_text(err: json.JSONDecodeError) -> str:
 # Low-level reads and writes
 
 
-def read_bytes(path: Path) -> bytes | None:
+def read_bytes(path: str | Path) -> bytes | None:
     """Return the file's bytes, or None when it does not exist."""
     try:
         with open(path, "rb") as f:
@@ -66,7 +66,7 @@ def read_bytes(path: Path) -> bytes | None:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
 
 
-def read_text(path: Path) -> str | None:
+def read_text(path: str | Path) -> str | None:
     """Return the file as UTF-8 text, or None when it does not exist."""
     data = read_bytes(path)
     if data is None:
@@ -87,7 +87,7 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
         raise CorruptFileError(path, f"not valid UTF-8 ({err.reason})") from err
 
 
-def load_json(path: Path) -> Any:
+def load_json(path: str | Path) -> Any:
     """Parse a JSON file; None when it does not exist; CorruptFileError when it does not parse."""
     data = read_bytes(path)
     if data is None:
@@ -95,7 +95,7 @@ def load_json(path: Path) -> Any:
     return parse_json_bytes(data, path)
 
 
-def read_json_lines(path: Path) -> list[Any]:
+def read_json_lines(path: str | Path) -> list[Any]:
     """Parse a JSONL file, skipping blank and unparseable lines (as every reference reader does)."""
     data = read_bytes(path)
     if not data:
@@ -417,7 +417,7 @@ class FlowPaths:
 # Typed records: epics, task definitions, task states, specs
 
 
-def load_record(record: R.Record, path: Path) -> dict[str, Any] | None:
+def load_record(record: R.Record, path: str | Path) -> dict[str, Any] | None:
     """Read and normalise one struct-ordered record file; None when missing."""
     raw = read_bytes(path)
     if raw is None:
@@ -498,28 +498,91 @@ def read_task(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
     return merge_state(task, read_state(paths, task_id))
 
 
+def _is_task_file(name: str) -> bool:
+    """`<epic>.<digits>.json` (hidden temp files excluded)."""
+    if not name.endswith(".json") or name.startswith("."):
+        return False
+    stem = name[:-5]
+    dot = stem.rfind(".")
+    return dot > 0 and stem[dot + 1:].isdigit()
+
+
+def task_ids_by_epic(paths: FlowPaths) -> dict[str, list[str]]:
+    """Task ids grouped by epic id from ONE listing of `tasks/` (nothing is read); ids sorted per epic."""
+    groups: dict[str, list[str]] = {}
+    try:
+        names = os.listdir(paths.tasks)
+    except (FileNotFoundError, NotADirectoryError):
+        return groups
+    for name in names:
+        if _is_task_file(name):
+            task_id = name[:-5]
+            groups.setdefault(task_id[: task_id.rfind(".")], []).append(task_id)
+    for ids in groups.values():
+        ids.sort()
+    return groups
+
+
+def load_tasks(paths: FlowPaths, task_ids: list[str]) -> list[dict[str, Any]]:
+    """Merged tasks for the given ids, in the given order; ids whose definition vanished are skipped.
+
+    Paths are plain strings here: building a pathlib.Path per file costs ~6 ms per 1,000 tasks.
+    """
+    tasks_dir = str(paths.tasks)
+    state_dir = str(paths.state_tasks)
+    join = os.path.join
+    out = []
+    for task_id in task_ids:
+        path = join(tasks_dir, task_id + ".json")
+        raw = read_bytes(path)
+        if raw is None:
+            continue
+        task = R.normalize(R.TASK, parse_json_bytes(raw, path), path)
+        state_path = join(state_dir, task_id + ".state.json")
+        state_raw = read_bytes(state_path)
+        if state_raw is not None:
+            merge_state(task, R.normalize(R.TASK_STATE, parse_json_bytes(state_raw, state_path), state_path))
+        out.append(task)
+    return out
+
+
+def task_statuses(paths: FlowPaths) -> dict[str, dict[str, str]]:
+    """epic id -> {task id -> merged status}, reading each task's state file (its definition only when it has none).
+
+    For counts (status, epics): half the reads of `list_tasks`. A corrupt state file still raises.
+    """
+    tasks_dir = str(paths.tasks)
+    state_dir = str(paths.state_tasks)
+    join = os.path.join
+    out: dict[str, dict[str, str]] = {}
+    for epic_id, task_ids in task_ids_by_epic(paths).items():
+        statuses = out[epic_id] = {}
+        for task_id in task_ids:
+            state_path = join(state_dir, task_id + ".state.json")
+            raw = read_bytes(state_path)
+            if raw is not None:
+                statuses[task_id] = R.normalize(R.TASK_STATE, parse_json_bytes(raw, state_path), state_path)["status"]
+                continue
+            path = join(tasks_dir, task_id + ".json")
+            raw = read_bytes(path)
+            if raw is not None:
+                statuses[task_id] = R.normalize(R.TASK, parse_json_bytes(raw, path), path)["status"]
+    return out
+
+
 def list_tasks(paths: FlowPaths, epic_id: str | None = None) -> list[dict[str, Any]]:
     """Merged tasks (of one epic, or all), sorted by id string; one directory listing, linear in the count."""
-    names = _json_names(paths.tasks)
-    if epic_id is not None:
+    if epic_id is None:
+        ids = sorted(i for group in task_ids_by_epic(paths).values() for i in group)
+    else:
         prefix = epic_id + "."
-        names = [n for n in names if n.startswith(prefix) and n[len(prefix):-5].isdigit()]
-    try:
-        state_names = set(os.listdir(paths.state_tasks))
-    except (FileNotFoundError, NotADirectoryError):
-        state_names = set()
-    out = []
-    for name in names:
-        task = load_record(R.TASK, paths.tasks / name)
-        if task is None:
-            continue
-        state_name = name[:-5] + ".state.json"
-        if state_name in state_names:
-            state = load_record(R.TASK_STATE, paths.state_tasks / state_name)
-            merge_state(task, state)
-        out.append(task)
-    out.sort(key=lambda t: t["id"])
-    return out
+        try:
+            names = os.listdir(paths.tasks)
+        except (FileNotFoundError, NotADirectoryError):
+            names = []
+        ids = sorted(n[:-5] for n in names
+                     if n.startswith(prefix) and n.endswith(".json") and n[len(prefix):-5].isdigit())
+    return load_tasks(paths, ids)
 
 
 def write_task_definition(paths: FlowPaths, task: dict[str, Any]) -> dict[str, Any]:
@@ -543,7 +606,7 @@ def write_state(paths: FlowPaths, task_id: str, state: dict[str, Any]) -> dict[s
     return write_record(R.TASK_STATE, paths.task_state(task_id), state)
 
 
-def read_spec(path: Path) -> str:
+def read_spec(path: str | Path) -> str:
     """A Markdown spec verbatim; the empty string when missing."""
     text = read_text(path)
     return "" if text is None else text

@@ -82,6 +82,18 @@ class FlowStore:
         """Merged tasks of one epic (or all) sorted by id string."""
         return js.list_tasks(self.paths, epic_id)
 
+    def task_ids_by_epic(self) -> dict[str, list[str]]:
+        """Task ids grouped by epic from one listing of `tasks/` (no file is read)."""
+        return js.task_ids_by_epic(self.paths)
+
+    def task_statuses(self) -> dict[str, dict[str, str]]:
+        """epic id -> {task id -> status}, reading state files only where possible (for counts)."""
+        return js.task_statuses(self.paths)
+
+    def load_tasks(self, task_ids: list[str]) -> list[dict[str, Any]]:
+        """Merged tasks for the given ids, in order (read lazily, e.g. one epic at a time)."""
+        return js.load_tasks(self.paths, task_ids)
+
     def save_task_definition(self, task: dict[str, Any]) -> dict[str, Any]:
         """Write a task definition (status forced to `todo` on disk, as the reference does)."""
         return js.write_task_definition(self.paths, task)

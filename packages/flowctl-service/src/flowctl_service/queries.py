@@ -180,16 +180,17 @@ def show_text(payload: dict[str, Any]) -> str:
 # ── epics / tasks / list ─────────────────────────────────────────────────────────────────────────────────────────
 
 
-def _epic_row(epic: dict[str, Any], tasks: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"id": epic["id"], "title": epic["title"], "status": epic["status"], "tasks": len(tasks),
-            "done": _done_count(tasks)}
+def _epic_row(epic: dict[str, Any], statuses: dict[str, str]) -> dict[str, Any]:
+    # Like the reference, `done` counts only status done (skipped excluded, D49 kept).
+    return {"id": epic["id"], "title": epic["title"], "status": epic["status"], "tasks": len(statuses),
+            "done": sum(1 for st in statuses.values() if st == "done")}
 
 
 def epics(store: FlowStore) -> dict[str, Any]:
     """`epics`: every epic file (archived ones too) with its task and done counts, in id order."""
     all_epics = store.list_epics()
-    groups = group_by_epic(store.list_tasks()) if all_epics else {}
-    rows = [_epic_row(e, groups.get(e["id"], [])) for e in all_epics]
+    groups = store.task_statuses() if all_epics else {}
+    rows = [_epic_row(e, groups.get(e["id"], {})) for e in all_epics]
     return {"epics": rows, "count": len(rows)}
 
 
@@ -242,7 +243,7 @@ def list_all(store: FlowStore) -> dict[str, Any]:
     all_tasks = store.list_tasks()
     groups = group_by_epic(all_tasks)
     return {
-        "epics": [_epic_row(e, groups.get(e["id"], [])) for e in all_epics],
+        "epics": [_epic_row(e, {t["id"]: t["status"] for t in groups.get(e["id"], [])}) for e in all_epics],
         "tasks": [{"id": t["id"], "epic": t["epic"], "title": t["title"], "status": t["status"],
                    "priority": t.get("priority"), "depends_on": list(t.get("depends_on") or [])}
                   for t in all_tasks],

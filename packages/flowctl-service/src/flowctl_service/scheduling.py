@@ -175,9 +175,9 @@ def next_unit(store: FlowStore, actor: str, *, epics_file: str | None = None, re
         order = [e["id"] for e in sorted(all_epics, key=lambda e: _epic_number(e["id"])) if not e.get("archived")]
     else:
         order = listed
-    all_tasks = store.list_tasks()
-    status_by_id = {t["id"]: t["status"] for t in all_tasks}
-    grouped = _tasks_by_epic(all_tasks)
+    # One listing of tasks/; an epic's tasks are read only when the walk reaches it (the reference re-lists the
+    # folder per epic and reads everything: quadratic). Out-of-epic dependencies are read one by one, cached.
+    ids_by_epic = store.task_ids_by_epic()
     blocked_epics: dict[str, list[str]] = {}
 
     for epic_id in order:
@@ -194,12 +194,13 @@ def next_unit(store: FlowStore, actor: str, *, epics_file: str | None = None, re
             continue
         if require_plan_review and epic.get("plan_review") != sm.REVIEW_PASSED:
             return _answer("plan", epic_id, None, "needs_plan_review")
-        tasks = grouped.get(epic_id, [])
+        tasks = store.load_tasks(ids_by_epic.get(epic_id, []))
         mine = [t for t in tasks if t["status"] == sm.IN_PROGRESS and _assignee(store, t["id"]) == actor]
         if mine:
             return _answer("work", epic_id, min(mine, key=ids.sort_key_task)["id"], "resume_in_progress")
+        status_of = _epic_status_lookup(store, tasks)
         candidates = [t for t in tasks
-                      if t["status"] in STARTABLE and not unmet_dependencies(t, status_by_id.get)]
+                      if t["status"] in STARTABLE and not unmet_dependencies(t, status_of)]
         if candidates:
             return _answer("work", epic_id, min(candidates, key=ids.sort_key_task)["id"], "ready_task")
         if (require_completion_review and tasks and all(sm.is_satisfied(t["status"]) for t in tasks)

@@ -42,11 +42,17 @@ def dumps(obj: Any) -> str:
 
 
 def strip_compact(obj: Any) -> Any:
-    """Remove COMPACT_STRIP keys at every level."""
+    """Remove COMPACT_STRIP keys at every level, in place (payloads can be large; a copy would double them)."""
     if isinstance(obj, dict):
-        return {k: strip_compact(v) for k, v in obj.items() if k not in COMPACT_STRIP}
-    if isinstance(obj, list):
-        return [strip_compact(v) for v in obj]
+        for key in COMPACT_STRIP.intersection(obj):
+            del obj[key]
+        for value in obj.values():
+            if isinstance(value, (dict, list)):
+                strip_compact(value)
+    elif isinstance(obj, list):
+        for value in obj:
+            if isinstance(value, (dict, list)):
+                strip_compact(value)
     return obj
 
 

@@ -25,6 +25,28 @@ def seed(fc, epics: dict[str, str], tasks: dict[str, tuple[str | None, tuple[str
     return store
 
 
+# ── init ────────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_init_links_into_git_and_rerun_is_up_to_date(fc):
+    shared = fc.cwd / ".git" / "flow-state" / "flow"
+    assert fc.ok("init", "--json") == {"actions": [
+        f".flow/ → {shared}", "created epics/", "created specs/", "created tasks/", "created memory/",
+        "created reviews/", "created meta.json", "created config.json", "created .state/"],
+        "path": str(fc.cwd / ".flow")}
+    assert fc.flow.is_symlink() and fc.flow.resolve() == shared.resolve()
+    assert fc.ok("init") == ".flow/ already up to date\n"
+    assert fc.ok("--no-compact", "init", "--json") == {
+        "actions": [], "message": ".flow/ already up to date", "path": str(fc.cwd / ".flow"), "success": True}
+
+
+def test_init_refuses_a_regular_file_named_flow(fc):
+    (fc.cwd / ".flow").write_text("not a directory")
+    run = fc.fail("init")
+    assert run.error == f"Failed to setup .flow/: .flow exists but is not a dir or symlink: {fc.cwd / '.flow'}"
+    assert (fc.cwd / ".flow").read_text() == "not a directory"
+
+
 # ── detect ──────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -29,7 +29,10 @@ def init(cwd: Path) -> dict[str, Any]:
     actions: list[str] = []
     existed = flow.is_symlink() and flow.exists()
     link_target_before = str(flow.readlink()) if flow.is_symlink() else None
-    _path, link_action = js.ensure_flow_symlink(cwd)
+    try:
+        _path, link_action = js.ensure_flow_symlink(cwd)
+    except FlowError as err:
+        raise InvalidInputError(f"Failed to setup .flow/: {err}") from err
     if link_action and not (existed and link_target_before == str(flow.readlink())):
         actions.append(link_action)
     store = FlowStore(flow)

@@ -11,7 +11,7 @@ import subprocess
 import pytest
 
 from flowctl_cli.filters import FILTERS, apply_filter, split_lines, truncate
-from flowctl_cli.output import COMPACT_STRIP, dumps, envelope, strip_compact
+from flowctl_cli.output import COMPACT_STRIP, dumps, envelope, rust_float, strip_compact
 from flowctl_cli.testing import flowctl_executable
 
 # ── JSON envelope and compact stripping ─────────────────────────────────────────────────────────────────────────────
@@ -40,6 +40,22 @@ def test_envelope_and_dumps():
 
 
 # ── compact switches, end to end ────────────────────────────────────────────────────────────────────────────────────
+
+
+@pytest.mark.parametrize(("value", "text"), [
+    (2.3271022222222224e-06, "2.3271022222222224e-6"), (3.616485330793593e-05, "0.00003616485330793593"),
+    (1e-05, "0.00001"), (0.0001, "0.0001"), (0.9, "0.9"), (12.5, "12.5"), (100.0, "100.0"), (0.0, "0.0"),
+    (-0.0, "-0.0"), (-2.5e-07, "-2.5e-7"), (1e15, "1000000000000000.0"), (1e16, "1e16"),
+    (1.2345678901234568e17, "1.2345678901234568e17"), (5e-324, "5e-324"), (float("nan"), "null"),
+])
+def test_floats_are_printed_as_serde_json_does(value, text):
+    assert rust_float(value) == text
+
+
+def test_dumps_rewrites_only_float_exponents_not_strings():
+    assert dumps({"age_hours": 3.616485330793593e-05, "id": "re-run e-05 1e-05"}) == \
+        '{"age_hours":0.00003616485330793593,"id":"re-run e-05 1e-05"}'
+    assert dumps({"b": [1e16, {"c": 2.5e-9}], "a": "é"}) == '{"a":"é","b":[1e16,{"c":2.5e-9}]}'
 
 
 def test_piped_json_is_compact_by_default(fci):

@@ -38,7 +38,65 @@ class Result:
 
 def dumps(obj: Any) -> str:
     """One line, sorted keys, no spaces, raw UTF-8 (serde_json::to_string on a BTreeMap value)."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    # Python writes a float's exponent as e-05/e+16 where serde_json (ryu) writes 0.00001/1e16. Such floats are
+    # rare (epic audit's age_hours), so the cheap substring test keeps the common path free of any extra walk.
+    if any(mark in text for mark in _EXPONENT_MARKS) and _FLOAT_EXPONENT.search(text):
+        encode = json.encoder._make_iterencode(  # the pure-Python encoder is the one that accepts a float formatter
+            {}, _unserialisable, json.encoder.encode_basestring, None, rust_float, ":", ",", True, False, True)
+        text = "".join(encode(obj, 0))
+    return text
+
+
+_EXPONENT_MARKS = ("e-0", "e-1", "e-2", "e-3", "e+1", "e+2", "e+3")
+
+
+class _FloatExponent:
+    """Compiled on first use: `re` is not needed on the common path."""
+
+    pattern = None
+
+    def search(self, text: str) -> bool:
+        if self.pattern is None:
+            import re
+
+            self.pattern = re.compile(r"\de[-+]\d\d")
+        return self.pattern.search(text) is not None
+
+
+_FLOAT_EXPONENT = _FloatExponent()
+
+
+def _unserialisable(obj: Any) -> Any:
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def rust_float(value: float) -> str:
+    """A float as serde_json prints it (ryu: shortest digits, decimal for 1e-5 <= |x| < 1e16, else `1.5e-7`)."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return "null"
+    sign, digits_text = ("-", repr(-value)) if value < 0 or repr(value).startswith("-") else ("", repr(value))
+    mantissa, _, exp = digits_text.partition("e")
+    whole, _, frac = mantissa.partition(".")
+    digits = (whole + frac).lstrip("0")
+    if not digits:
+        return f"{sign}0.0"
+    k = int(exp or 0) - len(frac)  # value = int(digits) * 10**k
+    stripped = digits.rstrip("0")
+    k += len(digits) - len(stripped)
+    digits, n = stripped, len(stripped)
+    kk = n + k  # position of the decimal point relative to the first digit
+    if 0 <= k and kk <= 16:
+        out = digits + "0" * k + ".0"
+    elif 0 < kk <= 16:
+        out = f"{digits[:kk]}.{digits[kk:]}"
+    elif -5 < kk <= 0:
+        out = "0." + "0" * -kk + digits
+    elif n == 1:
+        out = f"{digits}e{kk - 1}"
+    else:
+        out = f"{digits[0]}.{digits[1:]}e{kk - 1}"
+    return sign + out
 
 
 def strip_compact(obj: Any) -> Any:

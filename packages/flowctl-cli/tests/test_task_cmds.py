@@ -72,6 +72,16 @@ def test_create_acceptance_from_stdin(ws):
     assert "## Acceptance\n- [ ] from stdin\n" in (ws.flow / "tasks" / f"{T1}.md").read_text()
 
 
+def test_create_accepts_the_old_singular_dep_flag(ws):
+    # scripts/teams_e2e_test.sh calls `task create … --dep <id>`; it adds to --deps and stays out of the help
+    create(ws, "A")
+    create(ws, "B")
+    assert ws.ok("task", "create", "--epic", E, "--title", "C", "--dep", T2, "--json")["depends_on"] == [T2]
+    assert ws.ok("task", "create", "--epic", E, "--title", "D", "--deps", T1, "--dep", T2,
+                 "--json")["depends_on"] == [T1, T2]
+    assert "--dep " not in ws.ok("task", "create", "--help")
+
+
 def test_create_dry_run_prints_the_preview_and_writes_nothing(ws):
     run = ws("--dry-run", "task", "create", "--epic", E, "--title", "Dry")
     assert run.code == 0 and run.out.endswith("}\n") and "\n" not in run.out[:-1]

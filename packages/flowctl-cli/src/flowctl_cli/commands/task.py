@@ -53,10 +53,14 @@ def create(epic: str = typer.Option(..., "--epic", help="Epic ID"),
                                                          help="Markdown file with acceptance criteria"),
            priority: Optional[int] = typer.Option(None, "--priority", help="Priority (lower = earlier)"),
            domain: Optional[str] = typer.Option(None, "--domain", click_type=_DOMAINS, help="Task domain"),
-           files: Optional[str] = typer.Option(None, "--files", help="Comma-separated owned file paths")) -> Result:
+           files: Optional[str] = typer.Option(None, "--files", help="Comma-separated owned file paths"),
+           dep: Optional[str] = typer.Option(None, "--dep", hidden=True,
+                                             help="Old singular form of --deps (scripts/teams_e2e_test.sh)")) -> Result:
     """Create a new task."""
     from flowctl_service import tasks
 
+    if dep is not None:
+        deps = f"{deps},{dep}" if deps else dep
     tasks.validate_priority(priority)  # an argument error: reported before anything is read
     st = _store()
     dry_run = _dry_run()

@@ -265,6 +265,16 @@ def test_help_and_version(fc):
     assert fc.ok("help", "status") == fc.ok("status", "--help")
 
 
+def test_help_subcommand_at_every_level(fci):
+    fc = fci
+    # clap's `help` exists in each group too: `flowctl epic help create`, `flowctl task help`
+    assert fc.ok("epic", "help", "create") == fc.ok("epic", "create", "--help")
+    assert fc.ok("epic", "help") == fc.ok("help", "epic")
+    assert fc.ok("--json", "dep", "help", "add") == fc.ok("dep", "add", "--help")
+    assert fc.fail("epic", "help", "nosuch", code=2).code == 2
+    assert fc.fail("show", "help").error.startswith("Invalid ID: help.")  # a positional named help stays one
+
+
 @pytest.mark.parametrize("args", [("--json", "detect"), ("detect", "--json"), ("--json", "status", "--interrupted"),
                                   ("status", "--interrupted", "--json")])
 def test_json_before_and_after_the_command(fci, args):

@@ -266,13 +266,12 @@ def test_help_and_version(fc):
 
 
 def test_help_subcommand_at_every_level(fci):
-    fc = fci
     # clap's `help` exists in each group too: `flowctl epic help create`, `flowctl task help`
-    assert fc.ok("epic", "help", "create") == fc.ok("epic", "create", "--help")
-    assert fc.ok("epic", "help") == fc.ok("help", "epic")
-    assert fc.ok("--json", "dep", "help", "add") == fc.ok("dep", "add", "--help")
-    assert fc.fail("epic", "help", "nosuch", code=2).code == 2
-    assert fc.fail("show", "help").error.startswith("Invalid ID: help.")  # a positional named help stays one
+    assert fci.ok("epic", "help", "create") == fci.ok("epic", "create", "--help")
+    assert fci.ok("epic", "help") == fci.ok("help", "epic")
+    assert fci.ok("--json", "dep", "help", "add") == fci.ok("dep", "add", "--help")
+    assert fci.fail("epic", "help", "nosuch", code=2).code == 2
+    assert fci.fail("show", "help").error.startswith("Invalid ID: help.")  # a positional named help stays one
 
 
 @pytest.mark.parametrize("args", [("--json", "detect"), ("detect", "--json"), ("--json", "status", "--interrupted"),

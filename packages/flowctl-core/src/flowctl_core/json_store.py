@@ -88,11 +88,14 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
 
 
 def load_json(path: str | Path) -> Any:
-    """Parse a JSON file; None when it does not exist; CorruptFileError when it does not parse."""
+    """Parse a JSON file; None when it does not exist; CorruptFileError when it does not parse or holds `null`."""
     data = read_bytes(path)
     if data is None:
         return None
-    return parse_json_bytes(data, path)
+    value = parse_json_bytes(data, path)
+    if value is None:  # callers read None as "no file" and would start afresh, overwriting it
+        raise CorruptFileError(path, "expected a JSON document, found null")
+    return value
 
 
 def read_json_lines(path: str | Path) -> list[Any]:
@@ -162,8 +165,18 @@ def append_line(path: Path, line: str) -> None:
     data = line.encode("utf-8")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
+            # A torn last line (hand edit, or a writer killed mid-line such as the reference's two-write append,
+            # D22) would swallow this line, so start on a fresh line then. Appenders take turns (flock on the
+            # file, released by close) so that the check never sees another appender's line half-way written.
+            if os.name == "posix":
+                import fcntl
+
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    data = b"\n" + data
             written = os.write(fd, data)
             if written != len(data):  # only on a full disk; never leave half a line behind silently
                 raise StoreIOError(f"IO error: {path}: short write ({written} of {len(data)} bytes)")

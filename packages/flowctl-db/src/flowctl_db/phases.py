@@ -34,6 +34,10 @@ class PhaseStore:
     def _save(self, data: dict[str, Any]) -> None:
         write_json(self.paths.phases, data, sort_keys=True)
 
+    def read_all(self) -> dict[str, Any]:
+        """The whole mapping as stored ({} when missing; CorruptFileError when it is not an object)."""
+        return self._load()
+
     def raw(self, task_id: str) -> list[str]:
         """The stored phase ids of a task (string elements only; a non-array value reads as [])."""
         value = self._load().get(task_id)

@@ -551,6 +551,7 @@ def _move_epic(store: FlowStore, epic: dict[str, Any], new_id: str, title: str) 
     gaps_src = paths.gaps_json(old_id)
     gaps = js.load_json(gaps_src)
     if gaps is not None:
+        store.gaps.read(old_id)  # validates the gaps: one that is not a gap array is reported, never rewritten
         moves.append((gaps_src, paths.gaps_json(new_id)))
     outputs = []
     for name in _list_names(paths.outputs):
@@ -577,10 +578,12 @@ def _move_epic(store: FlowStore, epic: dict[str, Any], new_id: str, title: str) 
             new_name = f"{new_id}.md" if name == f"{old_id}.md" else rn.review_name(name)
             archived.append((archive_src / name, archive_dst / new_name))
     moves += archived
-    pipeline = js.load_json(paths.pipeline)
-    phases = js.load_json(paths.phases)
-    locks = js.load_json(paths.locks)
-    approvals = js.load_json(paths.approvals)
+    # Read through their stores, which validate them: a corrupt file stops the rename and is never rewritten.
+    pipeline = store.pipeline.read_all()
+    phases = store.phases.read_all()
+    store.locks.list(include_stale=True)
+    locks = js.load_json(paths.locks)  # rewritten as stored, stale entries included
+    approvals = store.approvals.read_raw()  # malformed elements are kept verbatim (D27)
     all_tasks = store.list_tasks()
     all_epics = store.list_epics()
     for src, dst in moves:

@@ -126,6 +126,7 @@ def replay(store: FlowStore, epic_id: str, *, dry_run: bool = False, force: bool
             if busy:
                 raise InvalidTransitionError(f"Tasks in progress: {', '.join(busy)}. Use --force to override.")
         to_reset = [t for t in tasks if t["status"] != "todo"]
+        store.phases.read_all()  # read before any write: a corrupt phases.json stops the replay whole
         if dry_run:
             return {"dry_run": True, "epic": epic_id, "would_reset": [t["id"] for t in to_reset],
                     "count": len(to_reset), "statuses": {t["id"]: t["status"] for t in to_reset}}

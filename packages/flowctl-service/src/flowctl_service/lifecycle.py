@@ -358,6 +358,7 @@ def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = No
             new_spec = spec_md.set_evidence_section(new_spec, stored_evidence)
 
         receipt = given.get("review_receipt")
+        store.locks.list(include_stale=True)  # read before any write: a corrupt locks.json stops `done` whole
         if dry_run:
             mutations = [ch.set_task_state(task_id, new)]
             if new_spec != spec:
@@ -487,6 +488,7 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
                     dep_state = {**dep_state, "status": sm.UPSTREAM_FAILED, "updated_at": fmt_z(now())}
                 upstream_states.append((dep_id, dep_state))
                 mutations.append(ch.set_task_state(dep_id, dep_state))
+            store.locks.list(include_stale=True)  # read before any write: a corrupt locks.json stops `fail` whole
         if dry_run:
             return _preview(mutations)
         store.save_state(task_id, new)
@@ -541,6 +543,9 @@ def restart(store: FlowStore, task_id: str, *, force: bool = False, dry_run: boo
         skipped = [t for t in chain if by_id[t]["status"] == sm.TODO]
         result = {"cascade_from": task_id, "reset": reset, "skipped": skipped,
                   "in_progress_overridden": in_progress if force else []}
+        if reset:  # read before any write: a corrupt phases.json or locks.json stops the restart whole
+            store.phases.read_all()
+            store.locks.list(include_stale=True)
         if dry_run or not reset:
             return result
         for tid in reset:

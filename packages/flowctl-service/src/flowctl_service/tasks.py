@@ -200,6 +200,7 @@ def reset(store: FlowStore, actor: str | None, task_id: str, *, cascade: bool = 
             changes.push(task_update(t, status="todo"))
             changes.push(ch.set_task_spec(t["id"], body))
             changes.push(ch.set_task_state(t["id"], R.blank_state()))
+        store.phases.read_all()  # read before any write: a corrupt phases.json stops the reset whole
         preview = apply_or_preview(store, actor, changes, dry_run)
         reset_ids = [t["id"] for t in targets]
         if preview is None:

@@ -120,8 +120,8 @@ def _help_command() -> click.Command:
     @click.argument("path", nargs=-1)
     @click.pass_context
     def help_cmd(ctx: click.Context, path: tuple[str, ...]) -> int:
-        target: click.Command = ctx.find_root().command
-        target_ctx = ctx.find_root()
+        target_ctx = ctx.parent or ctx  # the group this `help` belongs to: the root, or `epic` in `epic help`
+        target: click.Command = target_ctx.command
         for name in path:
             sub = target.get_command(target_ctx, name) if isinstance(target, click.Group) else None
             if sub is None:
@@ -167,7 +167,17 @@ def root(
     ctx.obj = CliState.resolve(json=json_, compact=compact, no_compact=no_compact, dry_run=dry_run)
 
 
+class SubGroup(TyperGroup):
+    """A command group with clap's `help` subcommand (`flowctl epic help create`)."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name == "help" and "help" not in self.commands:
+            return _help_command()
+        return super().get_command(ctx, cmd_name)
+
+
 def group(help: str) -> typer.Typer:
     """A sub-group built the same way everywhere: plain help, no rich, help on stderr when no subcommand."""
-    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, pretty_exceptions_enable=False,
-                       add_completion=False, context_settings={"help_option_names": ["-h", "--help"]})
+    return typer.Typer(cls=SubGroup, help=help, no_args_is_help=True, rich_markup_mode=None,
+                       pretty_exceptions_enable=False, add_completion=False,
+                       context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,17 +23,6 @@ def hoist(argv: list[str]) -> list[str]:
     return flags + rest
 
 
-def route_nested_help(args: list[str], groups: set[str]) -> list[str]:
-    """`<group> help [SUB]` → `help <group> [SUB]`: clap's help subcommand at every level (`flowctl epic help create`)."""
-    start = 0
-    while start < len(args) and args[start] in GLOBAL_FLAGS:
-        start += 1
-    rest = args[start:]
-    if len(rest) >= 2 and rest[1] == "help" and rest[0] in groups:
-        return [*args[:start], "help", rest[0], *rest[2:]]
-    return args
-
-
 def run(argv: list[str]) -> int:
     """Run one flowctl invocation and return its exit code."""
     import click
@@ -41,14 +30,13 @@ def run(argv: list[str]) -> int:
 
     from flowctl_core.errors import FlowError
 
-    from .app import COMMANDS, app
+    from .app import app
     from .output import Result, render, render_error
     from .state import CliState
 
     command = typer.main.get_command(app)
-    groups = {name for name, (_module, attr, _help) in COMMANDS.items() if attr == "group"}
     try:
-        with command.make_context("flowctl", route_nested_help(hoist(argv), groups)) as ctx:
+        with command.make_context("flowctl", hoist(argv)) as ctx:
             result = command.invoke(ctx)
             state = ctx.obj if isinstance(ctx.obj, CliState) else None
     except FlowError as err:

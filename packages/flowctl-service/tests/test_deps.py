@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -14,12 +13,6 @@ from flowctl_service import deps, epics, tasks
 ACTOR = "tester@example.com"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
-    s.paths.meta.write_text("{}")
-    return s
 
 
 @pytest.fixture

@@ -24,12 +24,6 @@ from flowctl_service import epics, tasks
 ACTOR = "tester@example.com"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
-    s.paths.meta.write_text('{"next_epic": 1, "schema_version": 1}')
-    return s
 
 
 def create(store: FlowStore, title: str, **kw) -> str:

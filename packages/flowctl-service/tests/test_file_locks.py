@@ -4,23 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from flowctl_core import timefmt
 from flowctl_core.errors import InvalidInputError
-from flowctl_db import FlowStore
 from flowctl_service import file_locks
 
 T1, T2, T3 = "fn-1-add-oauth-login.1", "fn-1-add-oauth-login.2", "fn-1-add-oauth-login.3"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
-    return s
 
 
 def test_split_files():

@@ -16,9 +16,9 @@ T_AT = "2026-11-26T14:49:46.304449427Z"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
+def store(store: FlowStore) -> FlowStore:
+    """The empty store of conftest, with this module's epics."""
+    s = store
     s.save_epic({"id": E, "title": "Add OAuth Login!", "branch_name": "feat/oauth2",
                  "created_at": T_AT, "updated_at": T_AT})
     return s

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -24,11 +23,6 @@ E = "fn-1-auth"
 T1, T2, T3, T4 = (f"{E}.{i}" for i in range(1, 5))
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
-    return s
 
 
 def add_epic(store: FlowStore, eid: str = E, status: str = "open") -> None:

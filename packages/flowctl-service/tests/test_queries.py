@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -17,9 +16,9 @@ T_AT = "2026-11-26T14:49:46.304449427Z"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
+def store(store: FlowStore) -> FlowStore:
+    """The empty store of conftest, with this module's epics."""
+    s = store
     s.save_epic({"id": E, "title": "Add OAuth Login!", "status": "open", "branch_name": "feat/oauth2",
                  "plan_review": "failed", "completion_review": "unknown", "default_impl": "codex:gpt-5",
                  "default_review": "rp", "archived": False, "file_path": f"specs/{E}.md",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -14,11 +13,6 @@ from flowctl_service import scheduling as sc
 E = "fn-1-auth"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
-    return s
 
 
 def add_epic(store: FlowStore, eid: str, **fields) -> None:

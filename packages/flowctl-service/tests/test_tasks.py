@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -21,12 +20,6 @@ from flowctl_service import epics, tasks
 ACTOR = "tester@example.com"
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> FlowStore:
-    s = FlowStore(tmp_path / ".flow")
-    s.ensure_dirs()
-    s.paths.meta.write_text('{"next_epic": 1, "schema_version": 1}')
-    return s
 
 
 @pytest.fixture

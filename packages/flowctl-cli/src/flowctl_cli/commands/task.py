@@ -88,15 +88,8 @@ def spec(task_id: str = typer.Argument(..., metavar="ID", help="Task ID"),
     return _spec(task_id, file, desc, accept, investigation)
 
 
-@app.command("set-spec", hidden=True)
-def set_spec(task_id: str = typer.Argument(..., metavar="ID", help="Task ID"),
-             file: Optional[str] = typer.Option(None, "--file", help="Full spec file"),
-             desc: Optional[str] = typer.Option(None, "--desc", "--description", help="Description section file"),
-             accept: Optional[str] = typer.Option(None, "--accept", "--acceptance", help="Acceptance section file"),
-             investigation: Optional[str] = typer.Option(None, "--investigation",
-                                                         help="Investigation targets section file")) -> Result:
-    """Old name of `task spec`."""
-    return _spec(task_id, file, desc, accept, investigation)
+# The old name callers still use (cli-core §11.1): the same command, hidden from help.
+app.command("set-spec", hidden=True)(spec)
 
 
 @app.command("set-description", hidden=True)

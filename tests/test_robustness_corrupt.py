@@ -31,6 +31,7 @@ GARBAGE = {
     "garbage": b"\x00garbage\n",
     "null": b"null",
     "not utf-8": b'{"title": "\xff\xfe"}',
+    "nested too deeply": b"[" * 100_000 + b"]" * 100_000,  # deeper than Python's parser recursion limit
 }
 
 
@@ -230,7 +231,8 @@ def test_events_garbage_lines_are_skipped_and_kept(ws: Flowctl) -> None:
     path = ws.flow / ".state" / "events.jsonl"
     types = event_types(ws)
     original = path.read_bytes()
-    garbage = b'not json\n\xff\xfe\n[1, 2\n\n{"epic_id": "fn-1-work", "type": '  # the last line torn, no newline
+    deep = b"[" * 100_000 + b"]" * 100_000
+    garbage = b'not json\n\xff\xfe\n[1, 2\n' + deep + b'\n\n{"epic_id": "fn-1-work", "type": '  # last line torn
     path.write_bytes(original + garbage)
     assert event_types(ws) == types  # bad lines are skipped, like every reference reader
     ws.ok("task", "create", "--epic", E, "--title", "Four")
@@ -321,12 +323,12 @@ def test_store_memory_index_keeps_bad_lines(ws: Flowctl) -> None:
     store.memory.init()
     first = store.memory.add("pitfall", "Never trust a cached token")
     index = store.memory.index_path
-    bad = [b"{not json", b"[1, 2]", b"\xff\xfe"]
+    bad = [b"{not json", b"[1, 2]", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000]
     index.write_bytes(index.read_bytes() + b"\n".join(bad) + b"\n")
     assert [e["id"] for e in store.memory.index()] == [first["id"]]
     second = store.memory.add("convention", "Tabs are two spaces wide")
     lines = index.read_bytes().split(b"\n")
-    assert lines[1:4] == bad
+    assert lines[1:5] == bad
     assert [e["id"] for e in store.memory.index()] == [first["id"], second["id"]]
 
 

@@ -106,7 +106,8 @@ def convert_value(text: str) -> bool | int | str:
         return False
     # Only what Rust's i64 parser accepts: optional sign, ASCII digits, no spaces or underscores.
     digits = text[1:] if text[:1] in ("+", "-") else text
-    if digits and digits.isascii() and digits.isdigit():
+    # More than 19 significant digits is outside i64 anyway (and int() refuses over 4300 digits).
+    if digits and digits.isascii() and digits.isdigit() and len(digits.lstrip("0")) <= 19:
         n = int(text)
         if _I64_MIN <= n <= _I64_MAX:
             return n

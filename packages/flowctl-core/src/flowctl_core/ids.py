@@ -35,6 +35,9 @@ def parse_id(s: object) -> ParsedId | None:
     m = ID_RE.fullmatch(s)
     if m is None:
         return None
+    # More than 10 significant digits overflows u32 anyway; checked first because int() refuses >4300 digits.
+    if any(g is not None and len(g.lstrip("0")) > 10 for g in m.group(1, 2)):
+        return None
     epic = int(m.group(1))
     if epic > _U32_MAX:
         return None

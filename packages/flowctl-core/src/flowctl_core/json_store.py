@@ -85,6 +85,8 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
         raise CorruptFileError(path, _json_error_text(err)) from err
     except UnicodeDecodeError as err:
         raise CorruptFileError(path, f"not valid UTF-8 ({err.reason})") from err
+    except RecursionError as err:  # a hand-made `[[[[…` thousands deep
+        raise CorruptFileError(path, "recursion limit exceeded (nested too deeply)") from err
 
 
 def load_json(path: str | Path) -> Any:
@@ -109,7 +111,7 @@ def read_json_lines(path: str | Path) -> list[Any]:
             continue
         try:
             out.append(json.loads(line))
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             continue
     return out
 
@@ -366,10 +368,17 @@ def _copy_move(src: Path, dst: Path) -> None:
 # Paths of records inside .flow/
 
 
+# Longest record name: with its prefix/suffix (`checkpoint-…json`, `….state.json`) it stays under NAME_MAX (255);
+# a longer one would make every stat() fail with ENAMETOOLONG instead of simply not existing.
+MAX_NAME_BYTES = 200
+
+
 def safe_name(name: str) -> str:
-    """Refuse a record name that could escape its directory (path separators, `..`, NUL, control chars)."""
+    """Refuse a record name that could escape its directory (path separators, `..`, NUL, control chars) or
+    that is too long to be a file name."""
     if (not name or name.startswith(".") or "/" in name or "\\" in name
-            or any(ord(c) < 32 for c in name) or name != name.strip()):
+            or any(ord(c) < 32 for c in name) or name != name.strip()
+            or len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES):
         raise InvalidInputError(f"Invalid ID: {name!r} cannot name a file under .flow/")
     return name
 

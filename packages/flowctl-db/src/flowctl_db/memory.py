@@ -457,7 +457,10 @@ class MemoryStore:
 
 def parse_line(line: bytes) -> dict[str, Any]:
     """Parse one index line into an object; ValueError when it is not a JSON object."""
-    value = json.loads(line)
+    try:
+        value = json.loads(line)
+    except RecursionError as err:
+        raise ValueError("nested too deeply") from err
     if not isinstance(value, dict):
         raise ValueError("not a JSON object")
     return value

@@ -327,7 +327,7 @@ def validate_epic(store: FlowStore, epic_id: str, scan: _TaskScan | None = None)
     paths = store.paths
     errors: list[str] = []
     warnings: list[str] = []
-    epic_path = paths.epics / f"{epic_id}.json"
+    epic_path = paths.epic_json(epic_id)  # a name too long for a file is refused here, not by a failing stat()
     if epic_path.exists():
         _load(R.EPIC, epic_path, errors)
     errors += scan.errors.get(epic_id, [])

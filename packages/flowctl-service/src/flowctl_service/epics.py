@@ -672,7 +672,7 @@ def _renamed_receipt(rn: _Renamer, src: Path) -> bytes | None:
         return data
     try:
         value = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return data
     renamed = rn.value(value)
     return data if renamed == value else _json_bytes(renamed, data, sort_keys=False)
@@ -682,7 +682,7 @@ def _renamed_checkpoint(rn: _Renamer, data: bytes, title: str) -> bytes:
     """A checkpoint with the epic (id, title, spec path) and its tasks renamed; verbatim when not parseable."""
     try:
         value = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
         return data
     renamed = rn.value(value)
     if isinstance(renamed, dict) and isinstance(renamed.get("epic"), dict):

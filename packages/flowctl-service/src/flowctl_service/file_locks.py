@@ -16,6 +16,7 @@ from flowctl_db import FlowStore
 from . import lookup
 
 DEFAULT_TTL_SECONDS = 45 * 60
+MAX_TTL_SECONDS = 100 * 365 * 86400  # far beyond any session, and the expiry stays a valid timestamp
 
 
 def split_files(files: str | None) -> list[str]:
@@ -31,8 +32,10 @@ def split_files(files: str | None) -> list[str]:
 def _ttl(ttl_seconds: float | None) -> float:
     if ttl_seconds is None:
         return DEFAULT_TTL_SECONDS
-    if ttl_seconds <= 0:
+    if not ttl_seconds > 0:  # also NaN
         raise InvalidInputError(f"--ttl must be a positive number of seconds, got {ttl_seconds:g}")
+    if ttl_seconds > MAX_TTL_SECONDS:
+        raise InvalidInputError(f"--ttl must be at most {MAX_TTL_SECONDS} seconds (100 years), got {ttl_seconds:g}")
     return ttl_seconds
 
 

@@ -207,16 +207,39 @@ def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str,
             value = json.loads(raw)
         except json.JSONDecodeError as err:
             raise InvalidInputError(f"validation error: Evidence JSON invalid: {_json_error(err)}") from err
+        except RecursionError as err:
+            raise InvalidInputError("validation error: Evidence JSON invalid: recursion limit exceeded") from err
     elif evidence is not None:
         try:
             value = json.loads(evidence)
         except json.JSONDecodeError as err:
             raise InvalidInputError(f"validation error: Evidence invalid JSON: {_json_error(err)}") from err
+        except RecursionError as err:
+            raise InvalidInputError("validation error: Evidence invalid JSON: recursion limit exceeded") from err
     else:
         value = {"commits": [], "tests": [], "prs": []}
     if not isinstance(value, dict):
         raise InvalidInputError("validation error: Evidence JSON must be an object with keys: commits/tests/prs")
+    if _nesting_depth(value) > SERDE_RECURSION_LIMIT:  # the Rust reader could not read the state file back
+        flag = "Evidence JSON invalid" if evidence_json is not None else "Evidence invalid JSON"
+        raise InvalidInputError(f"validation error: {flag}: recursion limit exceeded")
     return value
+
+
+# serde_json refuses documents nested deeper than this; evidence is stored in the state file the reference reads.
+SERDE_RECURSION_LIMIT = 128
+
+
+def _nesting_depth(value: Any) -> int:
+    """How many arrays/objects deep `value` goes (iterative: no recursion on hostile input)."""
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth)
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return deepest
 
 
 def _as_list(value: Any) -> list[str]:

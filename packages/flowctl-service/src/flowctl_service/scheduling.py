@@ -130,6 +130,8 @@ def read_epics_file(path: str) -> list[str]:
     except json.JSONDecodeError as err:
         raise InvalidInputError(
             f"Epics file invalid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
+    except RecursionError as err:
+        raise InvalidInputError("Epics file invalid JSON: recursion limit exceeded") from err
     epics = data.get("epics") if isinstance(data, dict) else None
     if not isinstance(epics, list):
         raise InvalidInputError("Epics file must be JSON with key 'epics' as a list")

@@ -1,0 +1,345 @@
+"""Hostile input: a clean error (the envelope with exit 1, or a usage error with exit 2), never a traceback, and
+never a file written outside .flow/.
+
+Covers ids built to escape `.flow/` (path traversal, absolute paths, NUL bytes, newlines, control characters),
+ids too long for a file name or a number, Unicode digits; huge titles and specs; titles full of control
+characters and quotes (stored escaped exactly like serde_json); `--file` options pointing at a directory, a
+missing file or /dev/null; malformed and deeply nested evidence JSON; negative, enormous and non-finite numbers;
+empty strings for required flags.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from flowctl_cli.testing import Flowctl, Run, init_git_repo
+
+E = "fn-1-work"
+T1, T2, T3 = f"{E}.1", f"{E}.2", f"{E}.3"
+
+
+def tree(root: Path) -> dict[str, object]:
+    """Every path under `root` (files with size and mtime) except the contents of the flow state directory."""
+    out: dict[str, object] = {}
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if "/.git/flow-state/flow/" in f"/{rel}":
+            continue
+        stat = path.lstat()
+        out[rel] = "dir" if path.is_dir() else (stat.st_size, stat.st_mtime_ns)
+    return out
+
+
+def flow_tree(fc: Flowctl) -> dict[str, bytes]:
+    root = fc.flow.resolve()
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
+            if p.is_file() and p.name != ".lock"}
+
+
+def assert_clean(run: Run, *, allow_ok: bool = False) -> str:
+    """The run ended cleanly: exit 0 (when allowed), 1 with the error envelope, or 2 with a usage error.
+
+    Returns the error message ("" on success, the usage line for exit 2).
+    """
+    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
+    if run.code == 0 and allow_ok:
+        return ""
+    if run.code == 2:
+        assert run.out == "" and "Error:" in run.err, run.err
+        return run.err.strip().splitlines()[-1]
+    assert run.code == 1, f"{run.args}: exit {run.code}: {run.out}{run.err}"
+    assert run.out == "", run.out
+    envelope = json.loads(run.err)
+    assert envelope.keys() == {"error", "success"} and envelope["success"] is False
+    return envelope["error"]
+
+
+def run_many(fc: Flowctl, argvs: list[list[str]]) -> list[Run]:
+    """Run several flowctl calls a few at a time (they are all refused, so their order does not matter)."""
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        return list(pool.map(lambda argv: fc(*argv, "--json"), argvs))
+
+
+def workspace(fc: Flowctl) -> Flowctl:
+    """E with T1 in progress, T2 done, T3 to do."""
+    fc.ok("init")
+    assert fc.ok("epic", "create", "--title", "Work", "--json")["id"] == E
+    for title in ("One", "Two", "Three"):
+        fc.ok("task", "create", "--epic", E, "--title", title)
+    fc.ok("start", T2)
+    fc.ok("done", T2, "--summary", "ok")
+    fc.ok("start", T1)
+    return fc
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Flowctl:
+    """One workspace for the tests whose every command must be refused (so it never changes)."""
+    return workspace(Flowctl(init_git_repo(tmp_path_factory.mktemp("hostile") / "repo")))
+
+
+@pytest.fixture
+def ws(fc: Flowctl) -> Flowctl:
+    return workspace(fc)
+
+
+# ── ids ─────────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def hostile_ids(root: Path) -> dict[str, str]:
+    return {
+        "parent": "../x",
+        "epic then parents": "fn-1/../../etc",
+        "task then parents": "fn-1.1/../../x",
+        "real task then parents": f"{T1}/../../../escape",
+        "absolute inside the sandbox": str(root / "abs" / "fn-1"),
+        "absolute system file": "/etc/passwd",
+        "trailing newline": f"{T1}\n",
+        "newline inside": "fn-1\n.1",
+        "control character": "fn-1.1\x01",
+        "dot": ".",
+        "dot dot": "..",
+        "digits beyond int() limits": "fn-" + "1" * 5000,
+        "task number beyond u32": f"{E}.4294967296",
+        "slug longer than a file name": "fn-1-" + "a" * 5000,
+        "arabic-indic digits": "fn-\u0661.\u0661",
+        "fullwidth digits": "fn-\uff11",
+        "empty": "",
+        "spaces": " fn-1 ",
+    }
+
+
+def id_commands(i: str) -> list[list[str]]:
+    """Every command that turns an id into a path under .flow/ (as subject, dependency, or owner)."""
+    # Comma-separated lists are trimmed item by item, empty items dropped (the reference contract), so
+    # `--deps " fn-1.1\n"` and `--deps ""` are fine.
+    lists = [] if i != i.strip() or not i else [["task", "create", "--epic", E, "--title", "t", "--deps", i],
+                                       ["task", "set-deps", T3, "--deps", i]]
+    return lists + [
+        ["show", i], ["cat", i], ["start", i], ["done", i], ["block", i, "--reason", "r"], ["fail", i],
+        ["restart", i], ["task", "create", "--epic", i, "--title", "t"], ["task", "reset", i], ["task", "skip", i],
+        ["task", "split", i, "--titles", "a|b"], ["task", "spec", i, "--file", "/dev/null"],
+        ["task", "set-backend", i, "--impl", "x"],
+        ["task", "show-backend", i], ["dep", "add", i, T2], ["dep", "add", T3, i], ["dep", "rm", T3, i],
+        ["epic", "close", i], ["epic", "title", i, "--title", "x"], ["epic", "plan", i, "--file", "/dev/null"],
+        ["epic", "branch", i, "b"], ["epic", "add-dep", E, i], ["epic", "archive", i, "--force"],
+        ["ready", "--epic", i], ["lock", "--task", i, "--files", "a.py"], ["heartbeat", "--task", i],
+        ["unlock", "--task", i], ["validate", "--epic", i], ["state-path", "--task", i],
+    ]
+
+
+REFUSAL = re.compile(r"Invalid|not found|No tasks found|cannot name a file")
+
+
+@pytest.mark.parametrize("name", list(hostile_ids(Path("/"))))
+def test_hostile_ids_are_refused_and_write_nothing(shared: Flowctl, name: str) -> None:
+    root = shared.cwd.parent
+    ident = hostile_ids(root)[name]
+    outside, inside = tree(root), flow_tree(shared)
+    etc_passwd = Path("/etc/passwd").stat().st_mtime_ns
+    for run in run_many(shared, id_commands(ident)):
+        message = assert_clean(run)
+        assert run.code == 2 or REFUSAL.search(message), (run.args, message)
+    assert tree(root) == outside  # nothing created or touched outside .flow/ (no `abs/`, no `escape`)…
+    assert flow_tree(shared) == inside  # …and nothing written inside it either
+    assert not (root / "abs").exists() and Path("/etc/passwd").stat().st_mtime_ns == etc_passwd
+
+
+def test_nul_bytes_in_ids_arrive_only_through_files_and_are_refused(shared: Flowctl, tmp_path: Path) -> None:
+    # execve cannot carry a NUL in an argument, so JSON files are the way in.
+    outside = tree(shared.cwd.parent)
+    epics_file = tmp_path / "epics.json"
+    epics_file.write_text(json.dumps({"epics": ["fn-1\x00/../../x"]}))
+    run = shared("next", "--epics-file", str(epics_file), "--json")
+    assert assert_clean(run) == 'Invalid epic ID in epics file: "fn-1\\u0000/../../x"'
+    epics_file.write_text(json.dumps({"epics": ["../../x"]}))
+    assert assert_clean(shared("next", "--epics-file", str(epics_file))) == 'Invalid epic ID in epics file: "../../x"'
+    assert tree(shared.cwd.parent) == outside
+
+
+# ── titles and specs ──────────────────────────────────────────────────────────────────────────────────────────────
+
+# What serde_json writes for this title: \b \t \n \f \r short escapes, every other control character below 0x20 as
+# \u00XX with lowercase hex, `"` and `\` escaped, DEL (0x7f) and U+2028 raw.
+NASTY_TITLE = 'a\x01b\x1fc\x7fd"e\\f\tg\nh\ri\x08j\x0ck\u2028l\x1bm\u00e9'
+NASTY_JSON = '"a\\u0001b\\u001fc\x7fd\\"e\\\\f\\tg\\nh\\ri\\bj\\fk\u2028l\\u001bm\u00e9"'
+
+
+def test_control_characters_and_quotes_are_stored_escaped_like_serde(ws: Flowctl) -> None:
+    epic = ws.ok("epic", "create", "--title", NASTY_TITLE, "--json")
+    task = ws.ok("task", "create", "--epic", E, "--title", NASTY_TITLE, "--json")
+    assert epic["title"] == NASTY_TITLE and task["title"] == NASTY_TITLE
+    epic_bytes = (ws.flow / "epics" / f"{epic['id']}.json").read_bytes().decode("utf-8")
+    task_bytes = (ws.flow / "tasks" / f"{task['id']}.json").read_bytes().decode("utf-8")
+    assert f'  "title": {NASTY_JSON},\n' in epic_bytes
+    assert f'  "title": {NASTY_JSON},\n' in task_bytes
+    assert ws.ok("show", task["id"], "--json")["title"] == NASTY_TITLE
+    assert ws.ok("show", epic["id"], "--json")["title"] == NASTY_TITLE
+    assert re.fullmatch(r"fn-2-[a-z0-9-]+", epic["id"])  # the slug keeps only safe characters
+
+
+def test_largest_possible_title_and_megabyte_specs(ws: Flowctl) -> None:
+    # One argv string is at most 128 KiB (MAX_ARG_STRLEN), so that is the largest title a caller can pass; a
+    # megabyte arrives through files and stdin.
+    outside = tree(ws.cwd.parent)
+    title = "T" * (128 * 1024 - 1)
+    epic = ws.ok("epic", "create", "--title", title, "--json")["id"]
+    assert epic == "fn-2-" + "t" * 40  # slug capped at 40 characters
+    task = ws.ok("task", "create", "--epic", epic, "--title", title, "--json")["id"]
+    assert ws.ok("show", task, "--json")["title"] == title
+    assert json.loads((ws.flow / "epics" / f"{epic}.json").read_bytes())["title"] == title
+    spec = "# Big\n\n" + ("line of a large spec \u00e9\n" * 50_000)
+    (ws.cwd / "big.md").write_text(spec)
+    ws.ok("epic", "plan", epic, "--file", "big.md", "--json")
+    assert (ws.flow / "specs" / f"{epic}.md").read_text() == spec
+    ws.ok("epic", "plan", E, "--file", "-", "--json", input=spec)
+    assert ws.ok("cat", E, "--no-compact") == spec  # (compact mode elides the middle of long output)
+    ws.ok("task", "spec", task, "--file", "big.md", "--json")
+    assert (ws.flow / "tasks" / f"{task}.md").read_text() == spec
+    assert tree(ws.cwd.parent).keys() == outside.keys() | {"repo/big.md"}
+
+
+# ── --file options ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+FILE_COMMANDS = [
+    ["epic", "plan", E, "--file"], ["task", "spec", T3, "--file"], ["task", "spec", T3, "--desc"],
+    ["task", "create", "--epic", E, "--title", "x", "--acceptance-file"], ["done", T1, "--evidence-json"],
+    ["done", T1, "--summary-file"], ["block", T3, "--reason-file"], ["next", "--epics-file"],
+]
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("dir", r"Is a directory \(os error 21\)"),
+    ("missing.md", r"No such file or directory \(os error 2\)|Input file not found: missing.md"),
+])
+def test_file_options_pointing_at_nothing_readable(shared: Flowctl, target: str, expected: str) -> None:
+    (shared.cwd / "dir").mkdir(exist_ok=True)
+    outside, inside = tree(shared.cwd.parent), flow_tree(shared)
+    for run in run_many(shared, [[*argv, target] for argv in FILE_COMMANDS]):
+        message = assert_clean(run)
+        assert re.search(expected, message), (run.args, message)
+    assert tree(shared.cwd.parent) == outside and flow_tree(shared) == inside
+
+
+def test_file_options_reading_dev_null(ws: Flowctl) -> None:
+    outside = tree(ws.cwd.parent)
+    expected = {  # an empty file is an empty spec/section/summary, but not valid JSON and not a reason
+        "done --evidence-json": "validation error: Evidence JSON invalid: Expecting value at line 1 column 1",
+        "block --reason-file": "validation error: Reason file is empty",
+        "next --epics-file": "Epics file invalid JSON: Expecting value at line 1 column 1",
+    }
+    for argv in FILE_COMMANDS:
+        run = ws(*argv, "/dev/null", "--json")
+        message = assert_clean(run, allow_ok=True)
+        assert message == expected.get(f"{argv[0]} {argv[-1]}", ""), (argv, message)
+    assert ws.ok("cat", E) == ""
+    assert ws.ok("show", T1, "--json")["status"] == "done"  # the empty summary file completed it
+    assert tree(ws.cwd.parent) == outside
+
+
+# ── evidence JSON ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def nested(depth: int) -> str:
+    """An evidence object whose `extra` value makes the whole document `depth` levels deep."""
+    return '{"extra": ' + "[" * (depth - 1) + "]" * (depth - 1) + "}"
+
+
+@pytest.mark.parametrize(("flag", "prefix"), [("--evidence-json", "Evidence JSON invalid"),
+                                              ("--evidence", "Evidence invalid JSON")])
+def test_malformed_and_deeply_nested_evidence(ws: Flowctl, flag: str, prefix: str) -> None:
+    state = ws.flow / ".state" / "tasks" / f"{T1}.state.json"
+    before = state.read_bytes()
+    cases = {
+        "{": f"validation error: {prefix}: Expecting property name enclosed in double quotes at line 1 column 2",
+        '{"commits": [1, 2': f"validation error: {prefix}: Expecting ',' delimiter at line 1 column 18",
+        nested(129): f"validation error: {prefix}: recursion limit exceeded",  # serde_json's limit is 128
+        nested(60_000): f"validation error: {prefix}: recursion limit exceeded",  # beyond Python's own limit
+    }
+    for evidence, message in cases.items():
+        assert assert_clean(ws("done", T1, flag, evidence, "--json")) == message
+        assert state.read_bytes() == before
+    ws.ok("done", T1, flag, nested(128), "--json")  # exactly at the limit: accepted and stored
+    assert json.loads(state.read_bytes())["evidence"]["extra"] == json.loads(nested(128))["extra"]
+
+
+def test_nul_and_control_characters_in_evidence_are_stored_escaped(ws: Flowctl) -> None:
+    ws.ok("done", T1, "--evidence-json", '{"commits": ["a\\u0000b"], "tests": ["t\\u0001"]}', "--json")
+    text = (ws.flow / ".state" / "tasks" / f"{T1}.state.json").read_text()
+    assert '"a\\u0000b"' in text and '"t\\u0001"' in text
+    assert ws.ok("show", T1, "--json")["evidence"]["commits"] == ["a\x00b"]
+
+
+# ── numbers ─────────────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_negative_enormous_and_non_finite_numbers(ws: Flowctl) -> None:
+    outside, inside = tree(ws.cwd.parent), flow_tree(ws)
+    refused = {
+        ("task", "create", "--epic", E, "--title", "p", "--priority", "-1"):
+            "Invalid priority -1: priority must be a non-negative integer",
+        ("task", "create", "--epic", E, "--title", "p", "--priority", "4294967296"):
+            "Invalid priority 4294967296: priority must be at most 2147483647",
+        ("lock", "--task", T1, "--files", "a.py", "--ttl", "-5"): "--ttl must be a positive number of seconds, got -5",
+        ("lock", "--task", T1, "--files", "a.py", "--ttl", "0"): "--ttl must be a positive number of seconds, got 0",
+        ("lock", "--task", T1, "--files", "a.py", "--ttl", "nan"):
+            "--ttl must be a positive number of seconds, got nan",
+        ("lock", "--task", T1, "--files", "a.py", "--ttl", "inf"):
+            "--ttl must be at most 3153600000 seconds (100 years), got inf",
+        ("lock", "--task", T1, "--files", "a.py", "--ttl", "1e308"):
+            "--ttl must be at most 3153600000 seconds (100 years), got 1e+308",
+        ("heartbeat", "--task", T1, "--ttl", "1e30"):
+            "--ttl must be at most 3153600000 seconds (100 years), got 1e+30",
+        ("heartbeat", "--task", T1, "--ttl", "-inf"): "--ttl must be a positive number of seconds, got -inf",
+    }
+    for argv, message in refused.items():
+        assert assert_clean(ws(*argv, "--json")) == message, argv
+    for argv in (["task", "create", "--epic", E, "--title", "p", "--priority", "1e3"],
+                 ["task", "create", "--epic", E, "--title", "p", "--priority", "9" * 5000],
+                 ["lock", "--task", T1, "--files", "a.py", "--ttl", "soon"],
+                 ["config", "set", "x.neg", "-99999999999999999999"]):
+        assert assert_clean(ws(*argv, "--json")).startswith("Error:"), argv  # usage errors, exit 2
+    assert flow_tree(ws) == inside
+    # Values a config can hold: beyond i64 stays a string (no int() of 5000 digits), i64 bounds are integers.
+    assert ws.ok("config", "set", "x.big", "9" * 5000, "--json")["value"] == "9" * 5000
+    assert ws.ok("config", "set", "x.max", "9223372036854775807", "--json")["value"] == 9223372036854775807
+    assert ws.ok("config", "set", "x.over", "9223372036854775808", "--json")["value"] == "9223372036854775808"
+    assert json.loads((ws.flow / "config.json").read_bytes())["x"] == {
+        "big": "9" * 5000, "max": 9223372036854775807, "over": "9223372036854775808"}
+    assert tree(ws.cwd.parent) == outside
+
+
+# ── empty strings ───────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def test_empty_strings_for_required_flags(ws: Flowctl) -> None:
+    outside, inside = tree(ws.cwd.parent), flow_tree(ws)
+    refused = {
+        ("task", "create", "--epic", "", "--title", "t"):
+            "Invalid epic ID: . Expected format: fn-N or fn-N-slug (e.g., fn-1, fn-1-add-auth)",
+        ("lock", "--task", "", "--files", "a.py"):
+            "Invalid task ID: . Expected format: fn-N.M or fn-N-slug.M (e.g., fn-1.2, fn-1-add-auth.2)",
+        ("lock", "--task", T1, "--files", ""): "No files specified for locking.",
+        ("lock", "--task", T1, "--files", " , "): "No files specified for locking.",
+        ("heartbeat", "--task", ""):
+            "Invalid task ID: . Expected format: fn-N.M or fn-N-slug.M (e.g., fn-1.2, fn-1-add-auth.2)",
+        ("block", T3, "--reason", ""): "validation error: Reason file is empty",
+        ("block", T3, "--reason", " \n "): "validation error: Reason file is empty",
+        ("task", "split", T3, "--titles", ""): "Need at least 2 sub-task titles separated by '|'",
+        ("task", "split", T3, "--titles", " | "): "Need at least 2 sub-task titles separated by '|'",
+        ("task", "set-deps", T3, "--deps", ""): "--deps cannot be empty",
+    }
+    for argv, message in refused.items():
+        assert assert_clean(ws(*argv, "--json")) == message, argv
+    assert flow_tree(ws) == inside
+    # Where the reference accepts an empty value, it is stored as given (an empty title gets a random slug).
+    epic = ws.ok("epic", "create", "--title", "", "--json")
+    assert epic["title"] == "" and re.fullmatch(r"fn-2-[a-z0-9]{3}", epic["id"])
+    assert ws.ok("task", "create", "--epic", E, "--title", "", "--json")["title"] == ""
+    assert ws.ok("lock-check", "--file", "", "--json") == {"file": "", "locked": False}
+    assert tree(ws.cwd.parent) == outside

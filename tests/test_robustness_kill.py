@@ -2,8 +2,8 @@
 
 Whatever dies where, the store stays readable and consistent: every JSON file parses (writes are atomic), no
 leftover temp file is read as data, every event line parses (appends are one write each), no id is handed out
-twice, every completed command's effect is there (no lost update), and the store lock dies with its holder
-(flock is released by the kernel), so the next writer proceeds at once.
+twice, no file is locked by two tasks, every completed command's effect is there (no lost update), and the store
+lock dies with its holder (flock is released by the kernel), so the next writer proceeds at once.
 """
 
 from __future__ import annotations
@@ -106,6 +106,9 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
         for i, task in enumerate(to_lock[r]):
             jobs.append(Job("lock", ["lock", "--task", task, "--files", f"src/r{r}_{i}.py"],
                             {"task": task, "file": f"src/r{r}_{i}.py"}))
+        for task in to_lock[r]:  # both tasks race for one file: never both hold it
+            jobs.append(Job("lock race", ["lock", "--task", task, "--files", f"src/shared_{r}.py"],
+                            {"task": task, "file": f"src/shared_{r}.py"}))
         for _ in range(4):  # later pool tasks depend on earlier ones only, so no order of these can make a cycle
             lo, hi = sorted(rng.sample(range(len(pool)), 2))
             jobs.append(Job("dep add", ["dep", "add", pool[hi], pool[lo]], {"task": pool[hi], "dep": pool[lo]}))
@@ -167,6 +170,15 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
         elif job.kind in ("start", "done"):
             state = json.loads((flow / ".state" / "tasks" / f"{job.expect['task']}.state.json").read_bytes())
             assert state["status"] == ("in_progress" if job.kind == "start" else "done"), (job.args, state)
+
+    # No double lock: one holder per raced file, and it is the one command told it got the lock.
+    for r in range(ROUNDS):
+        file = f"src/shared_{r}.py"
+        holders = [e["task_id"] for e in locks if e["file_path"] == file]
+        assert len(holders) <= 1, holders
+        winners = [job.expect["task"] for job in all_jobs if job.kind == "lock race" and job.expect["file"] == file
+                   and job.code == 0 and json.loads(job.out)["locked"] == [file]]
+        assert len(winners) <= 1 and (not winners or holders == winners), (winners, holders)
 
     # Every task with a definition reads back through `show` (run a few at a time: 2 cores).
     ids = sorted(definitions)

@@ -70,8 +70,8 @@ SUPPORTED_SCHEMA_VERSIONS = (1, 2)
 _SUPPORTED_TEXT = "[" + ", ".join(str(v) for v in SUPPORTED_SCHEMA_VERSIONS) + "]"
 
 
-def _read_meta(path: Path) -> tuple[str, Any]:
-    """Classify meta.json: ("missing", None) | ("unreadable", text) | ("invalid", text) | ("ok", version int)."""
+def _classify_json(path: Path) -> tuple[str, Any]:
+    """("missing", None) | ("unreadable", error) | ("invalid", parse error) | ("ok", parsed value) for a JSON file."""
     try:
         data = js.read_bytes(path)
     except FlowError as err:
@@ -79,9 +79,16 @@ def _read_meta(path: Path) -> tuple[str, Any]:
     if data is None:
         return "missing", None
     try:
-        meta = js.parse_json_bytes(data, path)
+        return "ok", js.parse_json_bytes(data, path)
     except CorruptFileError as err:
         return "invalid", err.detail
+
+
+def _read_meta(path: Path) -> tuple[str, Any]:
+    """Classify meta.json like `_classify_json`, with the schema version as the value when it parses."""
+    kind, meta = _classify_json(path)
+    if kind != "ok":
+        return kind, meta
     version = meta.get("schema_version") if isinstance(meta, dict) else None
     # A missing or non-integer version counts as 0, as in `detect` of the reference.
     if isinstance(version, bool) or not isinstance(version, int) or version < 0:
@@ -450,23 +457,8 @@ def _state_dir_check(store: FlowStore) -> dict[str, str]:
     return _check("state_dir_access", "pass", f"State dir accessible: {state_dir}")
 
 
-def _raw_config(store: FlowStore) -> tuple[str, Any]:
-    """("missing"|"unreadable"|"invalid"|"ok", detail or parsed value) for config.json."""
-    path = store.paths.config
-    try:
-        data = js.read_bytes(path)
-    except FlowError as err:
-        return "unreadable", str(err)
-    if data is None:
-        return "missing", None
-    try:
-        return "ok", js.parse_json_bytes(data, path)
-    except CorruptFileError as err:
-        return "invalid", err.detail
-
-
 def _config_check(store: FlowStore) -> dict[str, str]:
-    kind, value = _raw_config(store)
+    kind, value = _classify_json(store.paths.config)
     if kind == "missing":
         return _check("config", "warn", "config.json missing (run 'flowctl init')")
     if kind == "unreadable":
@@ -503,7 +495,7 @@ def _workflow_checks(store: FlowStore) -> list[dict[str, str]]:
     import shutil
 
     checks = []
-    kind, value = _raw_config(store)
+    kind, value = _classify_json(store.paths.config)
     backend = None
     if kind == "ok" and isinstance(value, dict) and isinstance(value.get("review"), dict):
         b = value["review"].get("backend")

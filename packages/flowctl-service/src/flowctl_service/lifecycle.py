@@ -195,6 +195,15 @@ def _json_error(err: json.JSONDecodeError) -> str:
     return f"{err.msg} at line {err.lineno} column {err.colno}"
 
 
+def _parse_evidence_text(raw: str, what: str) -> Any:
+    try:
+        return json.loads(raw)
+    except json.JSONDecodeError as err:
+        raise InvalidInputError(f"validation error: {what}: {_json_error(err)}") from err
+    except RecursionError as err:
+        raise InvalidInputError(f"validation error: {what}: recursion limit exceeded") from err
+
+
 def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str, Any]:
     """The evidence object from ``--evidence-json`` (inline JSON or a file path; wins) or ``--evidence`` (inline).
 
@@ -203,19 +212,9 @@ def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str,
     """
     if evidence_json is not None:
         raw = evidence_json if evidence_json.strip().startswith("{") else _read_user_file(evidence_json, "evidence")
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as err:
-            raise InvalidInputError(f"validation error: Evidence JSON invalid: {_json_error(err)}") from err
-        except RecursionError as err:
-            raise InvalidInputError("validation error: Evidence JSON invalid: recursion limit exceeded") from err
+        value = _parse_evidence_text(raw, "Evidence JSON invalid")
     elif evidence is not None:
-        try:
-            value = json.loads(evidence)
-        except json.JSONDecodeError as err:
-            raise InvalidInputError(f"validation error: Evidence invalid JSON: {_json_error(err)}") from err
-        except RecursionError as err:
-            raise InvalidInputError("validation error: Evidence invalid JSON: recursion limit exceeded") from err
+        value = _parse_evidence_text(evidence, "Evidence invalid JSON")  # the reference's two wordings differ
     else:
         value = {"commits": [], "tests": [], "prs": []}
     if not isinstance(value, dict):

@@ -283,27 +283,34 @@ def _load(record: R.Record, path: Path, errors: list[str]) -> dict[str, Any] | N
 
 
 class _TaskScan:
-    """Task definitions grouped by epic from ONE listing of `tasks/` and of `.state/tasks/`, plus file errors."""
+    """Task file names grouped by epic from ONE listing of `tasks/` and of `.state/tasks/`; records are read one
+    epic at a time (`load`), so validating 20,000 tasks never holds them all in memory."""
 
     def __init__(self, store: FlowStore, only_epic: str | None = None) -> None:
         paths = store.paths
-        self.tasks: dict[str, dict[str, dict[str, Any]]] = {}
-        self.errors: dict[str, list[str]] = {}
-        state_names = set(_listdir(paths.state_tasks))
         # Plain string paths: a pathlib.Path per file costs ~6 ms per 1,000 tasks.
-        tasks_dir, state_dir, join = str(paths.tasks), str(paths.state_tasks), os.path.join
+        self._tasks_dir, self._state_dir = str(paths.tasks), str(paths.state_tasks)
+        self._state_names = set(_listdir(paths.state_tasks))
+        self._names: dict[str, list[str]] = {}
         for name in _listdir(paths.tasks):
             epic = _task_file_epic(name)
-            if epic is None or (only_epic is not None and epic != only_epic):
-                continue
-            errors = self.errors.setdefault(epic, [])
-            task = _load(R.TASK, join(tasks_dir, name), errors)
+            if epic is not None and (only_epic is None or epic == only_epic):
+                self._names.setdefault(epic, []).append(name)
+
+    def load(self, epic_id: str) -> tuple[dict[str, dict[str, Any]], list[str]]:
+        """The epic's task definitions keyed by record id, and errors naming its corrupt files."""
+        tasks: dict[str, dict[str, Any]] = {}
+        errors: list[str] = []
+        join = os.path.join
+        for name in self._names.get(epic_id, ()):
+            task = _load(R.TASK, join(self._tasks_dir, name), errors)
             state_name = name[:-5] + ".state.json"
-            if state_name in state_names:
-                _load(R.TASK_STATE, join(state_dir, state_name), errors)
+            if state_name in self._state_names:
+                _load(R.TASK_STATE, join(self._state_dir, state_name), errors)
             if task is not None:
                 # Keyed by the record's id, as the reference does (a later duplicate replaces an earlier one).
-                self.tasks.setdefault(epic, {})[task["id"]] = task
+                tasks[task["id"]] = task
+        return tasks, errors
 
 
 def _cycle_members(tasks: dict[str, dict[str, Any]]) -> list[str]:
@@ -337,8 +344,8 @@ def validate_epic(store: FlowStore, epic_id: str, scan: _TaskScan | None = None)
     epic_path = paths.epic_json(epic_id)  # a name too long for a file is refused here, not by a failing stat()
     if epic_path.exists():
         _load(R.EPIC, epic_path, errors)
-    errors += scan.errors.get(epic_id, [])
-    tasks = scan.tasks.get(epic_id, {})
+    tasks, file_errors = scan.load(epic_id)
+    errors += file_errors
     tasks_dir = str(paths.tasks)  # ids in `tasks` came from file names in that folder, so they are safe names
     prefix = epic_id + "."
     for tid in sorted(tasks):

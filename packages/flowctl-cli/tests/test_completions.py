@@ -67,6 +67,37 @@ echo "EPIC:${{COMPREPLY[*]}}"
     assert all(word.startswith("c") for word in epic)
 
 
+@pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed (.ci/run installs it)")
+def test_sourced_zsh_script_registers_and_completes(fc, tmp_path: Path):
+    script = fc.ok("completions", "zsh")
+    path = tmp_path / "_flowctl"
+    path.write_text(script)
+    # The script's own protocol line, run in a real zsh with the words of `flowctl ta<TAB>` / `flowctl epic cl<TAB>`.
+    ask = next(line.strip() for line in script.splitlines() if line.strip().startswith("response=("))
+    driver = f"""
+autoload -U compinit; compinit -u
+source {path}
+print -r -- "REG:$_comps[flowctl]"
+words=(flowctl ta); CURRENT=2
+{ask}
+print -r -- "TOP:${{response[*]}}"
+words=(flowctl epic cl); CURRENT=3
+{ask}
+print -r -- "EPIC:${{response[*]}}"
+"""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "FLOWCTL_", "_FLOWCTL"))}
+    env["PATH"] = str(Path(flowctl_executable()).parent) + os.pathsep + env.get("PATH", "")
+    proc = subprocess.run(["zsh", "-f", "-c", driver], cwd=fc.cwd, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert "REG:_flowctl_completion" in lines
+    top = next(line for line in lines if line.startswith("TOP:")).split()
+    assert top[1:3] == ["plain", "task"] and "tasks" in top
+    epic = next(line for line in lines if line.startswith("EPIC:")).split()
+    assert "close" in epic and "clean" in epic and "create" not in epic
+
+
 def test_scripts_for_every_shell(fc):
     zsh = fc.ok("completions", "zsh")
     assert zsh.startswith("#compdef flowctl") and "_FLOWCTL_COMPLETE=zsh_complete flowctl completions zsh" in zsh

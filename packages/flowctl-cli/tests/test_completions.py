@@ -93,7 +93,7 @@ print -r -- "EPIC:${{response[*]}}"
     lines = proc.stdout.splitlines()
     assert "REG:_flowctl_completion" in lines
     top = next(line for line in lines if line.startswith("TOP:")).split()
-    assert top[1:3] == ["plain", "task"] and "tasks" in top
+    assert top[:2] == ["TOP:plain", "task"] and "tasks" in top
     epic = next(line for line in lines if line.startswith("EPIC:")).split()
     assert "close" in epic and "clean" in epic and "create" not in epic
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 
 import pytest
@@ -42,24 +40,6 @@ def bare(tmp_path):
     return Flowctl(init_git_repo(tmp_path / "bare"))
 
 
-def on_tty(fc, *args: str) -> str:
-    """Run flowctl with stdout on a pseudo-terminal (compact off, JSON not forced); return what it printed."""
-    master, slave = pty.openpty()
-    proc = subprocess.run([fc.exe, *args], cwd=fc.cwd, stdout=slave, stderr=subprocess.PIPE, env=fc.env,
-                          timeout=60, check=False)
-    os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:
-            break
-        if not data:
-            break
-        chunks.append(data)
-    os.close(master)
-    assert proc.returncode == 0, proc.stderr
-    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 # ── dag ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -76,13 +56,13 @@ def test_dag_json_when_piped(fcs):
 
 
 def test_dag_plain_on_tty(fcs):
-    assert on_tty(fcs, "dag", E) == (
+    assert fcs.tty("dag", E) == (
         f"DAG for {E}\n\n"
         "┌───────────┐\n│ .1 [done] │\n└───────────┘\n"
         "┌───────────┐\n│ .3 [ >> ] │\n└───────────┘\n"
         "  │\n  ↓\n"
         "  └── ┌───────────┐\n      │ .2 [todo] │\n      └───────────┘\n")
-    assert on_tty(fcs, "--compact", "dag", E) == "DAG:fn-1\n.1 [done]\n.3 [ >> ]\n.2 [todo]\n"
+    assert fcs.tty("--compact", "dag", E) == "DAG:fn-1\n.1 [done]\n.3 [ >> ]\n.2 [todo]\n"
 
 
 def test_dag_errors(fcs, bare):
@@ -102,7 +82,7 @@ def test_estimate(fcs):
     assert fcs.ok("estimate", "--epic", E) == {"avg_duration_secs": 90, "done_tasks": 1, "epic": E,
                                                "estimated_remaining_secs": 180, "incomplete_tasks": 2,
                                                "total_tasks": 3}
-    assert on_tty(fcs, "estimate", "--epic", E) == ("Estimated remaining: 3m 0s (2 tasks, avg 90s/task)\n"
+    assert fcs.tty("estimate", "--epic", E) == ("Estimated remaining: 3m 0s (2 tasks, avg 90s/task)\n"
                                                     "  Done: 1/3, Remaining: 2\n")
     assert fcs.fail("estimate", "--epic", "fn-4").error == "No tasks found for epic fn-4"
     fcs.fail("estimate", code=2)

@@ -4,8 +4,6 @@ broken pipes, usage errors, help and version."""
 from __future__ import annotations
 
 import json
-import os
-import pty
 import subprocess
 
 import pytest
@@ -76,38 +74,15 @@ def test_flowctl_compact_env(fci, value, stripped):
     assert ("success" not in data) is stripped
 
 
-def run_on_tty(fc, *args: str, env: dict[str, str] | None = None) -> str:
-    """Run flowctl with stdout on a pseudo-terminal and return what it printed."""
-    master, slave = pty.openpty()
-    try:
-        proc = subprocess.run([flowctl_executable(), *args], cwd=fc.cwd, stdout=slave, stderr=subprocess.PIPE,
-                              env={**fc.env, **(env or {})}, timeout=60)
-        os.close(slave)
-        slave = -1
-        chunks = []
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    finally:
-        if slave != -1:
-            os.close(slave)
-        os.close(master)
-    assert proc.returncode == 0, proc.stderr
-    return b"".join(chunks).decode().replace("\r\n", "\n")
 
 
 def test_tty_is_not_compact_unless_asked(fci):
-    assert run_on_tty(fci, "status") == (
+    assert fci.tty("status") == (
         "Epics: 0 open, 0 done\nTasks: 0 todo, 0 in_progress, 0 done, 0 blocked\n\nNo active runs\n")
-    assert json.loads(run_on_tty(fci, "status", "--json"))["success"] is True
-    assert run_on_tty(fci, "status", env={"FLOWCTL_COMPACT": "1"}) == "E:0o/0d\nT:0t/0w/0d/0b\n"
-    assert run_on_tty(fci, "--compact", "status") == "E:0o/0d\nT:0t/0w/0d/0b\n"
-    assert "success" not in json.loads(run_on_tty(fci, "status", "--json", "--compact"))
+    assert json.loads(fci.tty("status", "--json"))["success"] is True
+    assert fci.tty("status", env={"FLOWCTL_COMPACT": "1"}) == "E:0o/0d\nT:0t/0w/0d/0b\n"
+    assert fci.tty("--compact", "status") == "E:0o/0d\nT:0t/0w/0d/0b\n"
+    assert "success" not in json.loads(fci.tty("status", "--json", "--compact"))
 
 
 def test_plain_text_filter_applies_only_when_compact(fci):

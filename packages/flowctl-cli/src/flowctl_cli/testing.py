@@ -78,6 +78,39 @@ class Flowctl:
         assert run.code == code, f"flowctl {' '.join(args)}: expected exit {code}, got {run.code}: {run.err}{run.out}"
         return run
 
+    def tty(self, *args: str, env: dict[str, str] | None = None) -> str:
+        """Run with stdout on a pseudo-terminal (compact off, JSON not forced) and return what it printed.
+
+        The terminal is read while the command runs (a full pty buffer would block it) until the last writer
+        closes it (EIO on Linux), so no output is lost.
+        """
+        import pty
+
+        master, slave = pty.openpty()
+        try:
+            proc = subprocess.Popen([self.exe, *args], cwd=self.cwd, stdout=slave, stderr=subprocess.PIPE,
+                                    env={**self.env, **(env or {})})
+        finally:
+            os.close(slave)  # the child holds its own copy; ours would keep the master from seeing EOF
+        chunks = []
+        try:
+            while True:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:  # EIO: every writer has closed the terminal
+                    break
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(master)
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        if proc.stderr:
+            proc.stderr.close()
+        code = proc.wait(timeout=120)
+        assert code == 0, f"flowctl {' '.join(args)} exited {code}: {err}"
+        return b"".join(chunks).decode().replace("\r\n", "\n")
+
     @property
     def flow(self) -> Path:
         """The `.flow` path (a symlink inside git) of this repository."""

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
+import storage_examples as E  # this folder is on sys.path through pytest's `pythonpath` setting
 
 from flowctl_core import json_store as JS
 from flowctl_core import records as R
 from flowctl_core.errors import CorruptFileError
 from flowctl_core.timefmt import now_z, parse
-
-
-def _load_examples():
-    name = "flowctl_core_test_storage_examples"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("storage_examples.py"))
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules[name] = module
-    return sys.modules[name]
-
-
-E = _load_examples()
 
 
 def roundtrip(table: R.Record, raw: str) -> str:

@@ -10,7 +10,6 @@ also before a final newline), so match_output patterns use `\\Z`.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 # `fn-12-slug.3` → `.3` (used by several filters).
 _TASK_SUFFIX = (r"\bfn-\d+(?:-[a-zA-Z0-9-]+)?(\.\d+)", r"\1")
@@ -23,20 +22,30 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]")
 _EPIC_PREFIX = r"^Epic (fn-\d+)(?:-[a-zA-Z0-9-]+)?:\s+"
 
 
-@dataclass
 class Filter:
-    """One filter definition (the fields of a reference filter TOML)."""
+    """One filter definition (the fields of a reference filter TOML).
 
-    replace: list[tuple[str, str]] = field(default_factory=list)
-    match_output: list[tuple[str, str, str | None]] = field(default_factory=list)  # (pattern, message, unless)
-    strip: list[str] = field(default_factory=list)
-    keep: list[str] = field(default_factory=list)
-    strip_ansi: bool = False
-    truncate: int | None = None
-    head: int | None = None
-    tail: int | None = None
-    max_lines: int | None = None
-    on_empty: str | None = None
+    A plain class, not a dataclass: `cat | …` is on agents' hot path and dataclass construction costs start-up.
+    """
+
+    __slots__ = ("replace", "match_output", "strip", "keep", "strip_ansi", "truncate", "head", "tail",
+                 "max_lines", "on_empty")
+
+    def __init__(self, *, replace: list[tuple[str, str]] | None = None,
+                 match_output: list[tuple[str, str, str | None]] | None = None,  # (pattern, message, unless)
+                 strip: list[str] | None = None, keep: list[str] | None = None, strip_ansi: bool = False,
+                 truncate: int | None = None, head: int | None = None, tail: int | None = None,
+                 max_lines: int | None = None, on_empty: str | None = None) -> None:
+        self.replace = replace or []
+        self.match_output = match_output or []
+        self.strip = strip or []
+        self.keep = keep or []
+        self.strip_ansi = strip_ansi
+        self.truncate = truncate
+        self.head = head
+        self.tail = tail
+        self.max_lines = max_lines
+        self.on_empty = on_empty
 
 
 FILTERS: dict[str, Filter] = {
@@ -116,12 +125,16 @@ FILTERS: dict[str, Filter] = {
 }
 
 
-@dataclass
 class _Compiled:
-    replace: list[tuple[re.Pattern[str], str]]
-    match_output: list[tuple[re.Pattern[str], str, re.Pattern[str] | None]]
-    strip: list[re.Pattern[str]]
-    keep: list[re.Pattern[str]]
+    __slots__ = ("replace", "match_output", "strip", "keep")
+
+    def __init__(self, *, replace: list[tuple[re.Pattern[str], str]],
+                 match_output: list[tuple[re.Pattern[str], str, re.Pattern[str] | None]],
+                 strip: list[re.Pattern[str]], keep: list[re.Pattern[str]]) -> None:
+        self.replace = replace
+        self.match_output = match_output
+        self.strip = strip
+        self.keep = keep
 
 
 _compiled: dict[str, _Compiled] = {}

@@ -237,7 +237,9 @@ def ensure_bytecode() -> list[str]:
         if spec is None or not spec.submodule_search_locations:
             continue
         for loc in spec.submodule_search_locations:
-            compileall.compile_dir(loc, quiet=1)
+            # force: compileall trusts a .pyc whose recorded mtime matches to the second, but the importer also
+            # checks the size and would then recompile on every call (PYTHONDONTWRITEBYTECODE is set here)
+            compileall.compile_dir(loc, quiet=1, force=True)
             notes.append(f"compiled {loc}")
     click = importlib.util.find_spec("click")
     if click is not None and click.origin:

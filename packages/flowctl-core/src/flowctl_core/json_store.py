@@ -100,6 +100,16 @@ def load_json(path: str | Path) -> Any:
     return value
 
 
+def load_json_object(path: str | Path) -> dict[str, Any]:
+    """Parse a file holding one JSON object; {} when it does not exist; CorruptFileError for anything else."""
+    data = load_json(path)
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise CorruptFileError(path, "expected a JSON object")
+    return data
+
+
 def read_json_lines(path: str | Path) -> list[Any]:
     """Parse a JSONL file, skipping blank and unparseable lines (as every reference reader does)."""
     data = read_bytes(path)
@@ -641,12 +651,7 @@ def write_spec(path: Path, content: str) -> None:
 
 def read_config(paths: FlowPaths) -> dict[str, Any]:
     """The raw config.json object ({} when missing); CorruptFileError when unparseable or not an object."""
-    data = load_json(paths.config)
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise CorruptFileError(paths.config, "expected a JSON object")
-    return data
+    return load_json_object(paths.config)
 
 
 def write_config(paths: FlowPaths, config: dict[str, Any]) -> None:

@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from flowctl_core import timefmt
-from flowctl_core.errors import CorruptFileError, FlowError, InvalidInputError, NotFoundError
+from flowctl_core.errors import FlowError, InvalidInputError, NotFoundError
 from flowctl_core.json_store import (
     FlowPaths,
     append_line,
     atomic_write,
     dumps_line,
-    load_json,
+    load_json_object,
     read_bytes,
     read_json_lines,
     read_text,
@@ -231,12 +231,7 @@ class MemoryStore:
 
     def stats(self) -> dict[str, Any]:
         """`stats.json` as stored ({} when missing; CorruptFileError when it does not parse)."""
-        data = load_json(self.stats_path)
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise CorruptFileError(self.stats_path, "expected a JSON object")
-        return data
+        return load_json_object(self.stats_path)
 
     def refs(self, entry_id: Any, stats: dict[str, Any] | None = None) -> int:
         """The reference count of an entry id (0 when absent)."""

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flowctl_core.errors import CorruptFileError
-from flowctl_core.json_store import FlowPaths, load_json, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json_object, store_lock, write_json
 
 # Legacy phase ids mapped on read only (the file keeps what was written).
 LEGACY_PHASE_IDS = {"0": "1", "1.5": "3", "2a": "4", "2.5": "6", "5c": "9", "5b": "11"}
@@ -24,12 +24,7 @@ class PhaseStore:
         self.paths = paths
 
     def _load(self) -> dict[str, Any]:
-        data = load_json(self.paths.phases)
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise CorruptFileError(self.paths.phases, "expected a JSON object")
-        return data
+        return load_json_object(self.paths.phases)
 
     def _save(self, data: dict[str, Any]) -> None:
         write_json(self.paths.phases, data, sort_keys=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowctl_core.errors import CorruptFileError, InvalidInputError, InvalidTransitionError
-from flowctl_core.json_store import FlowPaths, load_json, store_lock, write_json
+from flowctl_core.errors import InvalidInputError, InvalidTransitionError
+from flowctl_core.json_store import FlowPaths, load_json_object, store_lock, write_json
 
 PHASES = ("plan", "plan_review", "work", "impl_review", "close")
 
@@ -38,12 +38,7 @@ class PipelineStore:
         self.paths = paths
 
     def _load(self) -> dict[str, Any]:
-        data = load_json(self.paths.pipeline)
-        if data is None:
-            return {}
-        if not isinstance(data, dict):
-            raise CorruptFileError(self.paths.pipeline, "expected a JSON object")
-        return data
+        return load_json_object(self.paths.pipeline)
 
     def read(self, epic_id: str) -> str | None:
         """The stored phase string of an epic (None when absent or not a string); corrupt file raises."""

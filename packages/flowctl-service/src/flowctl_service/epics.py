@@ -36,6 +36,7 @@ from flowctl_core.timefmt import now, now_off, now_z
 from flowctl_db import FlowStore
 
 from . import lookup
+from .backends import apply_backend_flags, require_backend_flag
 from .deps import apply_or_preview, cycle_text
 
 REVIEW_WORDS = ("ship", "needs_work", "unknown")
@@ -147,22 +148,14 @@ def set_backend(store: FlowStore, epic_id: str, *, impl: str | None = None, revi
                 sync: str | None = None) -> dict[str, Any]:
     """`epic set-backend`: set (or clear with "") the epic's default impl/review/sync specs."""
     lookup.epic_id(epic_id)
-    if impl is None and review is None and sync is None:
-        raise InvalidInputError("At least one of --impl, --review, or --sync must be provided")
+    require_backend_flag((impl, review, sync))
     with store.lock():
         epic = lookup.epic(store, epic_id)
-        updated = []
-        for key, value in zip(BACKEND_KEYS, (impl, review, sync), strict=True):
-            if value is None:
-                continue
-            if value:
-                epic[key] = value
-            else:
-                epic.pop(key, None)
-            updated.append(f"{key}={value}")
+        updated = apply_backend_flags(epic, BACKEND_KEYS, (impl, review, sync))
         _save(store, epic)
     out: dict[str, Any] = {key: epic.get(key) for key in BACKEND_KEYS}
-    out.update(id=epic_id, message=f"Epic {epic_id} backend specs updated: {', '.join(updated)}")
+    changes = ", ".join(f"{key}={value}" for key, value in updated)
+    out.update(id=epic_id, message=f"Epic {epic_id} backend specs updated: {changes}")
     return out
 
 

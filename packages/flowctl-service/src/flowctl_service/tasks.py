@@ -29,6 +29,7 @@ from flowctl_core.timefmt import now_z
 from flowctl_db import FlowStore
 
 from . import lookup
+from .backends import apply_backend_flags, require_backend_flag
 from .deps import apply_or_preview, check_new_deps, dependency_graph, task_update
 
 PRIORITY_MAX = 2**31 - 1  # the reference parses --priority as a signed 32-bit integer
@@ -304,23 +305,15 @@ def set_backend(store: FlowStore, task_id: str, *, impl: str | None = None, revi
                 sync: str | None = None) -> dict[str, Any]:
     """`task set-backend`: set (or clear with "") the task's impl/review/sync backend specs."""
     lookup.task_id(task_id, "medium")
-    if impl is None and review is None and sync is None:
-        raise InvalidInputError("At least one of --impl, --review, or --sync must be provided")
+    require_backend_flag((impl, review, sync))
     with store.lock():
         lookup.task(store, task_id)
         definition = store.get_task_definition(task_id)
         assert definition is not None
-        updated: list[str] = []
-        for key, value in zip(BACKEND_KEYS, (impl, review, sync), strict=True):
-            if value is None:
-                continue
-            if value:
-                definition[key] = value
-            else:
-                definition.pop(key, None)
-            updated.append(f"{key}={value or 'null'}")
+        updated = apply_backend_flags(definition, BACKEND_KEYS, (impl, review, sync))
         store.save_task_definition(definition)
-    message = f"Task {task_id} backend specs updated: {', '.join(updated)}"
+    changes = ", ".join(f"{key}={value or 'null'}" for key, value in updated)  # the task form prints null
+    message = f"Task {task_id} backend specs updated: {changes}"
     return {"id": task_id, "impl": definition.get("impl"), "message": message, "review": definition.get("review"),
             "sync": definition.get("sync")}
 

@@ -35,10 +35,6 @@ from . import lookup
 STARTABLE = frozenset((sm.TODO, sm.UP_FOR_RETRY))
 
 
-def _epic_of(task_id: str) -> str:
-    return task_id.rsplit(".", 1)[0]
-
-
 def _epic_number(epic_id: str) -> int:
     p = ids.parse_id(epic_id)
     return p.epic if p is not None else 0
@@ -144,13 +140,6 @@ def read_epics_file(path: str) -> list[str]:
     return out
 
 
-def _tasks_by_epic(tasks: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    grouped: dict[str, list[dict[str, Any]]] = {}
-    for t in tasks:
-        grouped.setdefault(_epic_of(t["id"]), []).append(t)
-    return grouped
-
-
 def epic_blockers(epic: dict[str, Any], epics: dict[str, dict[str, Any]]) -> list[str]:
     """The epic's `depends_on_epics` (itself ignored) that are missing or not done, in listed order."""
     out = []
@@ -229,19 +218,19 @@ def queue(store: FlowStore, actor: str) -> dict[str, Any]:
     """
     all_epics = store.list_epics()
     epics = {e["id"]: e for e in all_epics}
-    all_tasks = store.list_tasks()
-    status_by_id = {t["id"]: t["status"] for t in all_tasks}
-    grouped = _tasks_by_epic(all_tasks)
+    ids_by_epic = store.task_ids_by_epic()  # one listing; each epic's tasks are read when it is counted
     rows: list[dict[str, Any]] = []
     for epic in all_epics:
         if epic.get("archived"):
             continue
         counts = {"blocked": 0, "done": 0, "in_progress": 0, "ready": 0, "todo": 0}
-        for task in grouped.get(epic["id"], []):
+        tasks = store.load_tasks(ids_by_epic.get(epic["id"], []))
+        status_of = _epic_status_lookup(store, tasks)
+        for task in tasks:
             status = task["status"]
             if status in STARTABLE:
                 counts["todo"] += 1
-                if not unmet_dependencies(task, status_by_id.get):
+                if not unmet_dependencies(task, status_of):
                     counts["ready"] += 1
             elif status == sm.IN_PROGRESS:
                 counts["in_progress"] += 1

@@ -450,7 +450,7 @@ def upstream_failure_targets(store: FlowStore, task_id: str) -> tuple[list[str],
     """
     from flowctl_core.dag import propagate_upstream_failure, transitive_dependents
 
-    epic_id = task_id.rsplit(".", 1)[0]
+    epic_id = ids.epic_id_from_task(task_id)
     tasks = store.list_tasks(epic_id)
     by_id = {t["id"]: t for t in tasks}
     marks = propagate_upstream_failure(tasks, task_id, include_in_progress=False)
@@ -545,7 +545,7 @@ def restart(store: FlowStore, task_id: str, *, force: bool = False, dry_run: boo
     from flowctl_core.dag import transitive_dependents
 
     validate_task_id(task_id)
-    epic_id = task_id.rsplit(".", 1)[0]
+    epic_id = ids.epic_id_from_task(task_id)
     with store.lock():
         tasks = store.list_tasks(epic_id)
         by_id = {t["id"]: t for t in tasks}

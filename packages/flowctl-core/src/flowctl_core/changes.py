@@ -25,6 +25,10 @@ _OPS: dict[str, tuple[str, str]] = {
     "set_task_spec": ("task_id", "task_spec.set"),
     "remove_task_spec": ("task_id", "task_spec.remove"),
 }
+# Store ops: every other file under .flow/ is written by the FlowStore sub-store that owns it (storage.md §1.2).
+# `store` names the sub-store (FlowStore.substore), `key` the record inside it ("" for a one-file store). They log
+# no mutation event: the reference logs none for these files (an event line is itself `append("events", ...)`).
+STORE_OPS = frozenset({"put", "append", "delete"})
 EPIC_OPS = frozenset({"create_epic", "update_epic", "remove_epic", "set_epic_spec", "remove_epic_spec"})
 
 
@@ -88,16 +92,38 @@ def remove_task_spec(task_id: str) -> Mutation:
     return {"op": "remove_task_spec", "task_id": task_id}
 
 
+def put(store: str, key: str, value: Any) -> Mutation:
+    """Replace record `key` of sub-store `store` with `value` (the whole file for a one-file store)."""
+    return {"op": "put", "store": store, "key": key, "value": value}
+
+
+def append(store: str, value: Any, key: str = "") -> Mutation:
+    """Append `value` as one whole line to sub-store `store`'s log (`key` picks the log where it has several)."""
+    return {"op": "append", "store": store, "key": key, "value": value}
+
+
+def delete(store: str, key: str) -> Mutation:
+    """Delete record `key` of sub-store `store` (a no-op when it does not exist)."""
+    return {"op": "delete", "store": store, "key": key}
+
+
+def _known(op: object) -> bool:
+    return op in _OPS or op in STORE_OPS
+
+
 def entity_id(m: Mutation) -> str:
-    """The id of the epic or task a mutation touches."""
+    """The id of the epic or task a mutation touches (`store:key` for a store op)."""
+    if m["op"] in STORE_OPS:
+        return f"{m['store']}:{m['key']}" if m["key"] else m["store"]
     key = _OPS[m["op"]][0]
     value = m[key]
     return value["id"] if isinstance(value, dict) else value
 
 
-def event_type(m: Mutation) -> str:
-    """The event type logged for a mutation (`task.create`, `task_state.set`, …)."""
-    return _OPS[m["op"]][1]
+def event_type(m: Mutation) -> str | None:
+    """The event type logged for a mutation (`task.create`, `task_state.set`, …); None for store ops."""
+    entry = _OPS.get(m["op"])
+    return entry[1] if entry else None
 
 
 def epic_of(m: Mutation) -> str:
@@ -122,12 +148,12 @@ class Changes:
     def __init__(self, mutations: list[Mutation] | None = None) -> None:
         self.mutations: list[Mutation] = list(mutations or [])
         for m in self.mutations:
-            if m.get("op") not in _OPS:
+            if not _known(m.get("op")):
                 raise ValueError(f"unknown mutation op: {m.get('op')!r}")
 
     def push(self, m: Mutation) -> Changes:
         """Append one mutation; return self for chaining."""
-        if m.get("op") not in _OPS:
+        if not _known(m.get("op")):
             raise ValueError(f"unknown mutation op: {m.get('op')!r}")
         self.mutations.append(m)
         return self

@@ -61,6 +61,19 @@ class ApprovalStore:
     def _save(self, raw: list[Any]) -> None:
         write_json(self.paths.approvals, raw, sort_keys=True)
 
+    # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
+    def put(self, key: str, value: list[Any]) -> None:
+        """Replace `.state/approvals.json` with the array `value` (elements kept verbatim, D27)."""
+        self._save(value)
+
+    def append(self, value: Any, key: str = "") -> None:
+        """The approvals file is a whole-file store: it has no log."""
+        raise ValueError("approvals.json is not appendable")
+
+    def delete(self, key: str) -> None:
+        """Remove `.state/approvals.json`."""
+        remove_file(self.paths.approvals)
+
     def list(self, pending_only: bool = False) -> list[dict[str, Any]]:
         """Parseable approvals, newest `created_at` first (stable: equal seconds keep file order)."""
         items = [a for a in self._parsed() if not pending_only or a["status"] == "pending"]

@@ -39,9 +39,17 @@ class EventStore:
         """The events file."""
         return self.paths.events
 
-    def append(self, event: dict[str, Any]) -> None:
+    def append(self, event: dict[str, Any], key: str = "") -> None:
         """Append one event as a single whole line (never torn or interleaved with other writers)."""
         append_line(self.paths.events, dumps_line(event))
+
+    def put(self, key: str, value: Any) -> None:
+        """The event log is append-only."""
+        raise ValueError("events.jsonl is append-only")
+
+    def delete(self, key: str) -> None:
+        """The event log is append-only."""
+        raise ValueError("events.jsonl is append-only")
 
     def read_all(self) -> list[dict[str, Any]]:
         """Every event in file order; unparseable lines and non-object lines are skipped."""

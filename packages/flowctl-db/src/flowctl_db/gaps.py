@@ -7,7 +7,7 @@ from typing import Any
 from flowctl_core import records as R
 from flowctl_core import timefmt
 from flowctl_core.errors import CorruptFileError, InvalidInputError, NotFoundError
-from flowctl_core.json_store import FlowPaths, load_json, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json, remove_file, store_lock, write_json
 
 PRIORITIES = R.GAP_PRIORITIES
 BLOCKING_PRIORITIES = ("required", "important")
@@ -56,6 +56,19 @@ class GapStore:
     def _write(self, epic_id: str, gaps: list[dict[str, Any]]) -> None:
         path = self.paths.gaps_json(epic_id)
         write_json(path, [R.normalize(R.GAP, g, path) for g in gaps])
+
+    # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
+    def put(self, key: str, value: list[dict[str, Any]]) -> None:
+        """Replace `gaps/<key>.json` with the list of gaps `value`."""
+        self._write(key, value)
+
+    def append(self, value: Any, key: str = "") -> None:
+        """A gap registry is a whole-file store: it has no log."""
+        raise ValueError("gaps/<epic>.json is not appendable")
+
+    def delete(self, key: str) -> None:
+        """Remove `gaps/<key>.json`."""
+        remove_file(self.paths.gaps_json(key))
 
     def add(self, epic_id: str, capability: str, priority: str = "required", source: str = "manual",
             task: str | None = None) -> tuple[dict[str, Any], bool]:

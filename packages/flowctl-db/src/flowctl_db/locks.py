@@ -89,6 +89,19 @@ class LockStore:
     def _save(self, entries: list[dict[str, Any]]) -> None:
         write_json(self.paths.locks, [R.normalize(R.LOCK, e, self.paths.locks) for e in entries])
 
+    # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
+    def put(self, key: str, value: list[dict[str, Any]]) -> None:
+        """Replace `.state/locks.json` with the lock entries `value`."""
+        self._save(value)
+
+    def append(self, value: Any, key: str = "") -> None:
+        """The lock table is a whole-file store: it has no log."""
+        raise ValueError("locks.json is not appendable")
+
+    def delete(self, key: str) -> None:
+        """Remove `.state/locks.json`."""
+        remove_file(self.paths.locks)
+
     def _expiry(self, entry: dict[str, Any]) -> datetime | None:
         text = entry.get("expires_at")
         if text is None:

@@ -156,8 +156,33 @@ class MemoryStore:
         self.index_path = self.dir / "index.jsonl"
         self.stats_path = self.dir / "stats.json"
 
+    # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
+    # Keys: "index" (index.jsonl, a list of entry objects or raw bytes of unparseable lines kept verbatim),
+    # "stats" (stats.json), "entries/<file>" (one entry's Markdown). `append` adds a library line.
+    def put(self, key: str, value: Any) -> None:
+        """Replace one memory file: `index`, `stats` or `entries/<file>`."""
+        if key == "index":
+            self._save_index(value)
+        elif key == "stats":
+            write_json(self.stats_path, value, sort_keys=True)
+        else:
+            atomic_write(self._entry_file(key), value)
+
+    def delete(self, key: str) -> None:
+        """Remove one memory file (`entries/<file>`, `index` or `stats`)."""
+        path = {"index": self.index_path, "stats": self.stats_path}.get(key) or self._entry_file(key)
+        remove_file(path)
+
+    def _entry_file(self, key: str) -> Path:
+        name = key.removeprefix("entries/")
+        path = self.entry_path({"file": name})
+        if not key.startswith("entries/") or path is None:
+            raise ValueError(f"not a memory file key: {key!r}")
+        self.ensure_dirs()
+        return path
+
     # -- library memory (entries.jsonl) --------------------------------------------------------------------
-    def append(self, entry: dict[str, Any]) -> None:
+    def append(self, entry: dict[str, Any], key: str = "") -> None:
         """Append one entry to `entries.jsonl` as a single whole line."""
         append_line(self.entries_jsonl, dumps_line(entry))
 

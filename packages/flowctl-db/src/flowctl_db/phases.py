@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flowctl_core.errors import CorruptFileError
-from flowctl_core.json_store import FlowPaths, load_json_object, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json_object, remove_file, store_lock, write_json
 
 # Legacy phase ids mapped on read only (the file keeps what was written).
 LEGACY_PHASE_IDS = {"0": "1", "1.5": "3", "2a": "4", "2.5": "6", "5c": "9", "5b": "11"}
@@ -28,6 +28,19 @@ class PhaseStore:
 
     def _save(self, data: dict[str, Any]) -> None:
         write_json(self.paths.phases, data, sort_keys=True)
+
+    # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Replace `.state/phases.json` with the object `value`."""
+        write_json(self.paths.phases, value, sort_keys=True)
+
+    def append(self, value: Any, key: str = "") -> None:
+        """This file is a whole-file store: it has no log."""
+        raise ValueError("phases.json is not appendable")
+
+    def delete(self, key: str) -> None:
+        """Remove `.state/phases.json`."""
+        remove_file(self.paths.phases)
 
     def read_all(self) -> dict[str, Any]:
         """The whole mapping as stored ({} when missing; CorruptFileError when it is not an object)."""

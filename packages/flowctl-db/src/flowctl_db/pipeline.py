@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flowctl_core.errors import InvalidInputError, InvalidTransitionError
-from flowctl_core.json_store import FlowPaths, load_json_object, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json_object, remove_file, store_lock, write_json
 
 PHASES = ("plan", "plan_review", "work", "impl_review", "close")
 
@@ -44,6 +44,19 @@ class PipelineStore:
         """The stored phase string of an epic (None when absent or not a string); corrupt file raises."""
         value = self._load().get(epic_id)
         return value if isinstance(value, str) else None
+
+    # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        """Replace `.state/pipeline.json` with the object `value`."""
+        write_json(self.paths.pipeline, value, sort_keys=True)
+
+    def append(self, value: Any, key: str = "") -> None:
+        """This file is a whole-file store: it has no log."""
+        raise ValueError("pipeline.json is not appendable")
+
+    def delete(self, key: str) -> None:
+        """Remove `.state/pipeline.json`."""
+        remove_file(self.paths.pipeline)
 
     def read_all(self) -> dict[str, Any]:
         """The whole mapping as stored."""

@@ -13,12 +13,17 @@ from flowctl_core.json_store import FlowPaths
 
 if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
     from .approvals import ApprovalStore
+    from .documents import JsonDocument
     from .events import EventStore
     from .gaps import GapStore
     from .locks import LockStore
     from .memory import MemoryStore
     from .phases import PhaseStore
     from .pipeline import PipelineStore
+
+
+# Sub-store names accepted by `FlowStore.substore` (the `store` of a put/append/delete mutation).
+SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta"})
 
 
 class FlowStore:
@@ -129,6 +134,26 @@ class FlowStore:
         js.write_config(self.paths, config)
 
     # -- sub-stores ----------------------------------------------------------------------------------------
+    def substore(self, name: str) -> Any:
+        """The sub-store that owns a file kind; it writes only through `put(key, value)`, `append`, `delete`."""
+        if name not in SUBSTORES:
+            raise ValueError(f"unknown store: {name!r}")
+        return getattr(self, name)
+
+    @cached_property
+    def config(self) -> JsonDocument:
+        """`config.json`."""
+        from .documents import JsonDocument
+
+        return JsonDocument(self.paths.config)
+
+    @cached_property
+    def meta(self) -> JsonDocument:
+        """`meta.json`."""
+        from .documents import JsonDocument
+
+        return JsonDocument(self.paths.meta)
+
     @cached_property
     def events(self) -> EventStore:
         """`.state/events.jsonl`."""

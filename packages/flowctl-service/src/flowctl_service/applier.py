@@ -1,4 +1,9 @@
-"""ChangesApplier: apply a Changes batch under the store lock and log one event per mutation (storage.md §7.2)."""
+"""ChangesApplier: the one write path. Applies a Changes batch under the store lock (storage.md §7.2).
+
+Entity ops (create_task, set_task_state, …) log one event each, as the reference does; store ops (put, append,
+delete) are handed to the FlowStore sub-store that owns the file. This is the single place where every mutation of
+`.flow/` passes, so the intent journal for all-or-nothing batches belongs here.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +35,8 @@ class ChangesApplier:
         with self.store.lock():
             for mutation in changes.mutations:
                 self._apply_one(mutation)
-                self.store.events.append(self.event_for(mutation))
+                if ch.event_type(mutation) is not None:
+                    self.store.events.append(self.event_for(mutation))
                 applied += 1
         return applied
 
@@ -50,7 +56,15 @@ class ChangesApplier:
 
     def _apply_one(self, m: ch.Mutation) -> None:
         store, paths, op = self.store, self.store.paths, m["op"]
-        if op in ("create_epic", "update_epic"):
+        if op in ch.STORE_OPS:
+            target = store.substore(m["store"])
+            if op == "put":
+                target.put(m["key"], m["value"])
+            elif op == "append":
+                target.append(m["value"], m["key"])
+            else:
+                target.delete(m["key"])
+        elif op in ("create_epic", "update_epic"):
             store.save_epic(m["epic"])
         elif op == "remove_epic":
             js.remove_file(paths.epic_json(m["id"]))
@@ -73,3 +87,15 @@ class ChangesApplier:
             js.remove_file(paths.task_spec(m["task_id"]))
         else:  # Changes validates ops on construction; this guards hand-built mutation lists
             raise ValueError(f"unknown mutation op: {op!r}")
+
+
+def commit(store: FlowStore, changes: ch.Changes, actor: str | None = None, *,
+           dry_run: bool = False) -> dict[str, Any] | None:
+    """Apply `changes` (call it with the store lock held, after the checks); with `dry_run`, return the preview.
+
+    Returns None when the batch was applied, the `{"changes": …, "dry_run": true}` document when previewed.
+    """
+    if dry_run:
+        return changes.preview()
+    ChangesApplier(store, actor).apply(changes)
+    return None

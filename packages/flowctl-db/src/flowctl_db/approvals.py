@@ -11,7 +11,7 @@ from typing import Any
 
 from flowctl_core import records as R
 from flowctl_core.errors import CorruptFileError, InvalidInputError, InvalidTransitionError, NotFoundError
-from flowctl_core.json_store import FlowPaths, load_json, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json, remove_file, store_lock, write_json
 
 KINDS = R.APPROVAL_KINDS
 STATUSES = R.APPROVAL_STATUSES

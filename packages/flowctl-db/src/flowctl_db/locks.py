@@ -21,7 +21,7 @@ from typing import Any
 from flowctl_core import records as R
 from flowctl_core import timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
-from flowctl_core.json_store import FlowPaths, load_json, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json, remove_file, store_lock, write_json
 
 MODES = R.LOCK_MODES
 DEFAULT_TTL_SECONDS = 45 * 60

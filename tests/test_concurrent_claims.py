@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 
-from flowctl_cli.testing import Flowctl, flowctl_executable
+from flowctl_runner import Flowctl, flowctl_executable
 
 E = "fn-1-race"
 
 
-def spawn(fc: Flowctl, *args: str, actor: str) -> subprocess.Popen:
+def spawn(flowctl: Flowctl, *args: str, actor: str) -> subprocess.Popen:
     """Start `flowctl *args` as `actor` without waiting for it."""
-    return subprocess.Popen([flowctl_executable(), *args], cwd=fc.cwd, env={**fc.env, "FLOW_ACTOR": actor},
+    return subprocess.Popen([flowctl_executable(), *args], cwd=flowctl.cwd, env={**flowctl.env, "FLOW_ACTOR": actor},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
@@ -21,20 +21,20 @@ def finish(proc: subprocess.Popen) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
-def make_epic(fc: Flowctl, n: int) -> list[str]:
-    fc.ok("epic", "create", "--title", "Race", "--json")
-    return [fc.ok("task", "create", "--epic", E, "--title", f"Task {i}", "--json")["id"] for i in range(1, n + 1)]
+def make_epic(flowctl: Flowctl, n: int) -> list[str]:
+    flowctl.ok("epic", "create", "--title", "Race", "--json")
+    return [flowctl.ok("task", "create", "--epic", E, "--title", f"Task {i}", "--json")["id"] for i in range(1, n + 1)]
 
 
-def event_lines(fc: Flowctl) -> list[str]:
-    return (fc.flow / ".state" / "events.jsonl").read_text().splitlines()
+def event_lines(flowctl: Flowctl) -> list[str]:
+    return (flowctl.flow / ".state" / "events.jsonl").read_text().splitlines()
 
 
-def test_eight_actors_start_the_same_task_exactly_one_wins(fci):
-    (task,) = make_epic(fci, 1)
-    before = len(event_lines(fci))
+def test_eight_actors_start_the_same_task_exactly_one_wins(initialized_flowctl):
+    (task,) = make_epic(initialized_flowctl, 1)
+    before = len(event_lines(initialized_flowctl))
     actors = [f"agent-{i}" for i in range(8)]
-    procs = [spawn(fci, "start", task, "--json", actor=a) for a in actors]
+    procs = [spawn(initialized_flowctl, "start", task, "--json", actor=a) for a in actors]
     results = [finish(p) for p in procs]
 
     winners = [a for a, (code, _, _) in zip(actors, results, strict=True) if code == 0]
@@ -48,21 +48,21 @@ def test_eight_actors_start_the_same_task_exactly_one_wins(fci):
         assert json.loads(err) == {
             "error": f"cross-actor violation: Cannot start task {task}: claimed by '{winner}'", "success": False}
 
-    state = json.loads((fci.flow / ".state" / "tasks" / f"{task}.state.json").read_text())
+    state = json.loads((initialized_flowctl.flow / ".state" / "tasks" / f"{task}.state.json").read_text())
     assert state["status"] == "in_progress" and state["assignee"] == winner
-    new = [json.loads(line) for line in event_lines(fci)[before:]]
+    new = [json.loads(line) for line in event_lines(initialized_flowctl)[before:]]
     assert [e["type"] for e in new] == ["task_started", "started"]  # only the winner logged
 
 
-def test_four_concurrent_completions_and_a_reader(fci):
-    tasks = make_epic(fci, 4)
+def test_four_concurrent_completions_and_a_reader(initialized_flowctl):
+    tasks = make_epic(initialized_flowctl, 4)
     for i, t in enumerate(tasks):
-        fci.ok("start", t, env={"FLOW_ACTOR": f"w{i}"})
-    before = event_lines(fci)
+        initialized_flowctl.ok("start", t, env={"FLOW_ACTOR": f"w{i}"})
+    before = event_lines(initialized_flowctl)
 
-    procs = [spawn(fci, "done", t, "--summary", f"finished {t}", "--evidence", json.dumps({"commits": [f"c{i}"]}),
+    procs = [spawn(initialized_flowctl, "done", t, "--summary", f"finished {t}", "--evidence", json.dumps({"commits": [f"c{i}"]}),
                    "--json", actor=f"w{i}") for i, t in enumerate(tasks)]
-    reader = spawn(fci, "ready", "--epic", E, "--json", actor="observer")
+    reader = spawn(initialized_flowctl, "ready", "--epic", E, "--json", actor="observer")
     results = [finish(p) for p in procs]
     code, out, err = finish(reader)
 
@@ -75,10 +75,10 @@ def test_four_concurrent_completions_and_a_reader(fci):
     assert {t["id"] for t in seen["in_progress"]} <= set(tasks)
 
     for i, t in enumerate(tasks):
-        state = json.loads((fci.flow / ".state" / "tasks" / f"{t}.state.json").read_text())
+        state = json.loads((initialized_flowctl.flow / ".state" / "tasks" / f"{t}.state.json").read_text())
         assert (state["status"], state["assignee"], state["summary"]) == ("done", f"w{i}", f"finished {t}")
         assert state["evidence"] == {"commits": [f"c{i}"]}
-    lines = event_lines(fci)
+    lines = event_lines(initialized_flowctl)
     assert lines[:len(before)] == before
     new = [json.loads(line) for line in lines[len(before):]]  # every line whole and parseable
     assert len(new) == 8
@@ -86,4 +86,4 @@ def test_four_concurrent_completions_and_a_reader(fci):
         mine = [e for e in new if e["stream_id"] == f"task:{t}"]
         assert [e["type"] for e in mine] == ["task_completed", "completed"]
         assert mine[0]["task_id"] == t and mine[1]["source_cmd"] == "flowctl done"
-    assert fci.ok("ready", "--epic", E, "--json")["in_progress"] == []
+    assert initialized_flowctl.ok("ready", "--epic", E, "--json")["in_progress"] == []

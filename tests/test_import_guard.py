@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from flowctl_cli.testing import Flowctl, flowctl_executable
+from flowctl_runner import Flowctl, flowctl_executable
 
 # Never needed by a hot command. Each entry matches the module and its sub-modules.
 FORBIDDEN = {
@@ -136,11 +135,11 @@ class Trace:
         return out
 
 
-def trace(fc: Flowctl, *args: str) -> Trace:
+def trace(flowctl: Flowctl, *args: str) -> Trace:
     """Run flowctl with *args under -X importtime and return what it imported (asserting it succeeded)."""
     exe = flowctl_executable()
-    proc = subprocess.run([_interpreter(exe), "-X", "importtime", "-c", _RUNNER, exe, *args], cwd=fc.cwd,
-                          capture_output=True, text=True, env=fc.env, timeout=60)
+    proc = subprocess.run([_interpreter(exe), "-X", "importtime", "-c", _RUNNER, exe, *args], cwd=flowctl.cwd,
+                          capture_output=True, text=True, env=flowctl.env, timeout=60)
     assert proc.returncode == 0, f"flowctl {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}"
     assert proc.stdout.strip(), f"flowctl {' '.join(args)} printed nothing"
     result = Trace(proc.stderr)
@@ -149,12 +148,12 @@ def trace(fc: Flowctl, *args: str) -> Trace:
 
 
 @pytest.fixture
-def ws(fci: Flowctl) -> Flowctl:
+def ws(initialized_flowctl: Flowctl) -> Flowctl:
     """A small workspace: one epic, a done task, a chain of todo tasks and a free todo task."""
     from flowctl_core import records, spec_md
     from flowctl_db import FlowStore
 
-    store = FlowStore(fci.flow)
+    store = FlowStore(initialized_flowctl.flow)
     store.save_epic({"id": EPIC, "title": "Guard", "branch_name": EPIC, "file_path": f"specs/{EPIC}.md"})
     store.write_epic_spec(EPIC, spec_md.epic_spec_template(EPIC, "Guard"))
     for n, deps, status in ((1, [], "done"), (2, [f"{EPIC}.1"], "todo"), (3, [f"{EPIC}.2"], "todo"),
@@ -164,7 +163,7 @@ def ws(fci: Flowctl) -> Flowctl:
                                     "file_path": f".flow/tasks/{tid}.md"})
         store.write_task_spec(tid, spec_md.task_spec_template(tid, f"Task {n}"))
         store.save_state(tid, records.blank_state(status))
-    return fci
+    return initialized_flowctl
 
 
 def check(t: Trace, own: str | None, extra: tuple[str, ...]) -> None:

@@ -34,11 +34,11 @@ DOMAIN_OF = {
 
 
 @pytest.fixture
-def ref(fc):
-    shutil.copytree(DATA, fc.flow, symlinks=True)
+def ref(flowctl):
+    shutil.copytree(DATA, flowctl.flow, symlinks=True)
     for name in ("memory", "reviews"):  # empty directories cannot be stored in git
-        (fc.flow / name).mkdir(exist_ok=True)
-    return fc
+        (flowctl.flow / name).mkdir(exist_ok=True)
+    return flowctl
 
 
 # ── show ────────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -53,11 +53,11 @@ FIXTURES = {
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
-def test_reference_fixture(name, fc):
+def test_reference_fixture(name, flowctl):
     args, code, out, err, needs_flow = FIXTURES[name]
     if needs_flow:
-        fc.ok("init")
-    run = fc(*args)
+        flowctl.ok("init")
+    run = flowctl(*args)
     assert run.code == code, f"{name}: exit {run.code}, stderr {run.err!r}"
     if out is not None:
         assert run.out == out, name
@@ -69,16 +69,16 @@ def test_reference_fixture(name, fc):
         assert run.err.strip(), f"{name}: a usage error explains itself on stderr"
 
 
-def test_help_starts_like_the_reference(fc):
-    out = fc.ok("--help")
+def test_help_starts_like_the_reference(flowctl):
+    out = flowctl.ok("--help")
     assert out.startswith("Development orchestration engine\n\nUsage: flowctl [OPTIONS] <COMMAND>\n\nCommands:\n")
 
 
-def test_next_json_resume_in_progress(fc):
+def test_next_json_resume_in_progress(flowctl):
     """next_json: the actor's own in-progress task is offered first with reason resume_in_progress."""
-    fc.ok("init")
-    epic = fc.ok("--json", "epic", "create", "--title", "Remove db")["id"]
-    fc.ok("--json", "task", "create", "--epic", epic, "--title", "One")
-    task = fc.ok("--json", "task", "create", "--epic", epic, "--title", "Two")["id"]
-    fc.ok("--json", "start", task)
-    assert fc.ok("--json", "next") == {"epic": epic, "reason": "resume_in_progress", "status": "work", "task": task}
+    flowctl.ok("init")
+    epic = flowctl.ok("--json", "epic", "create", "--title", "Remove db")["id"]
+    flowctl.ok("--json", "task", "create", "--epic", epic, "--title", "One")
+    task = flowctl.ok("--json", "task", "create", "--epic", epic, "--title", "Two")["id"]
+    flowctl.ok("--json", "start", task)
+    assert flowctl.ok("--json", "next") == {"epic": epic, "reason": "resume_in_progress", "status": "work", "task": task}

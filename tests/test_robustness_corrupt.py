@@ -17,8 +17,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from flowctl_runner import Flowctl, init_git_repo
 
-from flowctl_cli.testing import Flowctl, init_git_repo
 from flowctl_core.errors import CorruptFileError
 from flowctl_db import FlowStore
 
@@ -35,18 +35,18 @@ GARBAGE = {
 }
 
 
-def workspace(fc: Flowctl) -> Flowctl:
+def workspace(flowctl: Flowctl) -> Flowctl:
     """E with T1 in progress (holding a lock on a.py), T2 depending on T1, T3 to do; E2 empty."""
-    fc.ok("init")
-    assert fc.ok("epic", "create", "--title", "Work", "--json")["id"] == E
-    assert fc.ok("epic", "create", "--title", "Other", "--json")["id"] == E2
-    fc.ok("task", "create", "--epic", E, "--title", "One")
-    fc.ok("task", "create", "--epic", E, "--title", "Two", "--deps", T1)
-    fc.ok("task", "create", "--epic", E, "--title", "Three")
-    fc.ok("start", T1)
-    fc.ok("lock", "--task", T1, "--files", "a.py")
-    (fc.cwd / "plan.md").write_text("# Plan\n\nDo it.\n")
-    return fc
+    flowctl.ok("init")
+    assert flowctl.ok("epic", "create", "--title", "Work", "--json")["id"] == E
+    assert flowctl.ok("epic", "create", "--title", "Other", "--json")["id"] == E2
+    flowctl.ok("task", "create", "--epic", E, "--title", "One")
+    flowctl.ok("task", "create", "--epic", E, "--title", "Two", "--deps", T1)
+    flowctl.ok("task", "create", "--epic", E, "--title", "Three")
+    flowctl.ok("start", T1)
+    flowctl.ok("lock", "--task", T1, "--files", "a.py")
+    (flowctl.cwd / "plan.md").write_text("# Plan\n\nDo it.\n")
+    return flowctl
 
 
 @pytest.fixture(scope="module")
@@ -75,30 +75,30 @@ def snapshot(flow: Path) -> dict[str, bytes]:
             if p.is_file() and p.name != ".lock"}
 
 
-def corrupt(fc: Flowctl, rel: str, payload: bytes) -> Path:
-    path = fc.flow / rel
+def corrupt(flowctl: Flowctl, rel: str, payload: bytes) -> Path:
+    path = flowctl.flow / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(payload)
     return path
 
 
-def assert_refused(fc: Flowctl, path: Path, *args: str) -> None:
+def assert_refused(flowctl: Flowctl, path: Path, *args: str) -> None:
     """`flowctl *args` exits 1 with the corrupt-file envelope naming `path` and writes nothing at all."""
-    before = snapshot(fc.flow)
-    run = fc(*args, "--json")
+    before = snapshot(flowctl.flow)
+    run = flowctl(*args, "--json")
     assert "Traceback" not in run.err, run.err
     assert run.code == 1, f"{args}: exit {run.code}: {run.out}{run.err}"
     assert run.out == ""
     envelope = json.loads(run.err)
     assert envelope.keys() == {"error", "success"} and envelope["success"] is False
     assert envelope["error"].startswith(f"Corrupt file {path}: "), (args, envelope["error"])
-    assert snapshot(fc.flow) == before, f"{args} changed files under .flow/"
+    assert snapshot(flowctl.flow) == before, f"{args} changed files under .flow/"
 
 
 def set_field(rel: str, key: str, value: object) -> Callable[[Flowctl], bytes]:
     """A wrong-shape payload: the real record with one field of the wrong type or value."""
-    def make(fc: Flowctl) -> bytes:
-        data = json.loads((fc.flow / rel).read_bytes())
+    def make(flowctl: Flowctl) -> bytes:
+        data = json.loads((flowctl.flow / rel).read_bytes())
         target = data[0] if isinstance(data, list) else data
         target[key] = value
         return json.dumps(data, indent=2).encode()
@@ -106,7 +106,7 @@ def set_field(rel: str, key: str, value: object) -> Callable[[Flowctl], bytes]:
 
 
 def fixed(payload: bytes) -> Callable[[Flowctl], bytes]:
-    return lambda fc: payload
+    return lambda flowctl: payload
 
 
 # kind -> (file, wrong-shape payloads, commands that read it (every payload), more commands (truncated only)).
@@ -176,19 +176,19 @@ KINDS: dict[str, tuple[str, dict[str, Callable[[Flowctl], bytes]], list[list[str
 CASES = [(kind, name) for kind, (_, wrong, _, _) in KINDS.items() for name in [*GARBAGE, *wrong]]
 
 
-def prepare(fc: Flowctl, kind: str) -> None:
+def prepare(flowctl: Flowctl, kind: str) -> None:
     """Kind-specific set-up so that each command reaches the file (closable epic for gaps, progress for phases)."""
     if kind == "gaps":  # `epic close` reads the gaps only once every task is finished
-        fc.ok("done", T1, "--summary", "ok")
+        flowctl.ok("done", T1, "--summary", "ok")
         for task in (T2, T3):
-            fc.ok("start", task)
-            fc.ok("done", task, "--summary", "ok")
+            flowctl.ok("start", task)
+            flowctl.ok("done", task, "--summary", "ok")
     if kind == "approvals":  # a pending approval on one of the epic's tasks, which a rename would re-point
-        FlowStore(fc.flow).approvals.create(T3, "generic", {"why": "check"})
+        FlowStore(flowctl.flow).approvals.create(T3, "generic", {"why": "check"})
     if kind == "phases":  # progress to forget, and a finished task that `task reset` really resets
-        FlowStore(fc.flow).phases.mark_done(T1, "1")
-        fc.ok("start", T3)
-        fc.ok("done", T3, "--summary", "ok")
+        FlowStore(flowctl.flow).phases.mark_done(T1, "1")
+        flowctl.ok("start", T3)
+        flowctl.ok("done", T3, "--summary", "ok")
 
 
 @pytest.mark.parametrize(("kind", "payload"), CASES, ids=[f"{k}-{p}" for k, p in CASES])
@@ -223,8 +223,8 @@ def test_config_set_below_a_scalar_is_refused_and_the_file_kept(ws: Flowctl) -> 
     assert "Traceback" not in run.err and path.read_bytes() == b'{"memory": "off"}'
 
 
-def event_types(fc: Flowctl) -> list[str]:
-    return [e["type"] for e in fc.ok("events", "--epic", E, "--json")["events"]]
+def event_types(flowctl: Flowctl) -> list[str]:
+    return [e["type"] for e in flowctl.ok("events", "--epic", E, "--json")["events"]]
 
 
 def test_events_garbage_lines_are_skipped_and_kept(ws: Flowctl) -> None:

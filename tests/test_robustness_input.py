@@ -16,8 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-
-from flowctl_cli.testing import Flowctl, Run, init_git_repo
+from flowctl_runner import Flowctl, Run, init_git_repo
 
 E = "fn-1-work"
 T1, T2, T3 = f"{E}.1", f"{E}.2", f"{E}.3"
@@ -35,8 +34,8 @@ def tree(root: Path) -> dict[str, object]:
     return out
 
 
-def flow_tree(fc: Flowctl) -> dict[str, bytes]:
-    root = fc.flow.resolve()
+def flow_tree(flowctl: Flowctl) -> dict[str, bytes]:
+    root = flowctl.flow.resolve()
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
             if p.is_file() and p.name != ".lock"}
 
@@ -59,22 +58,22 @@ def assert_clean(run: Run, *, allow_ok: bool = False) -> str:
     return envelope["error"]
 
 
-def run_many(fc: Flowctl, argvs: list[list[str]]) -> list[Run]:
+def run_many(flowctl: Flowctl, argvs: list[list[str]]) -> list[Run]:
     """Run several flowctl calls a few at a time (they are all refused, so their order does not matter)."""
     with ThreadPoolExecutor(max_workers=4) as pool:
-        return list(pool.map(lambda argv: fc(*argv, "--json"), argvs))
+        return list(pool.map(lambda argv: flowctl(*argv, "--json"), argvs))
 
 
-def workspace(fc: Flowctl) -> Flowctl:
+def workspace(flowctl: Flowctl) -> Flowctl:
     """E with T1 in progress, T2 done, T3 to do."""
-    fc.ok("init")
-    assert fc.ok("epic", "create", "--title", "Work", "--json")["id"] == E
+    flowctl.ok("init")
+    assert flowctl.ok("epic", "create", "--title", "Work", "--json")["id"] == E
     for title in ("One", "Two", "Three"):
-        fc.ok("task", "create", "--epic", E, "--title", title)
-    fc.ok("start", T2)
-    fc.ok("done", T2, "--summary", "ok")
-    fc.ok("start", T1)
-    return fc
+        flowctl.ok("task", "create", "--epic", E, "--title", title)
+    flowctl.ok("start", T2)
+    flowctl.ok("done", T2, "--summary", "ok")
+    flowctl.ok("start", T1)
+    return flowctl
 
 
 @pytest.fixture(scope="module")
@@ -84,8 +83,8 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Flowctl:
 
 
 @pytest.fixture
-def ws(fc: Flowctl) -> Flowctl:
-    return workspace(fc)
+def ws(flowctl: Flowctl) -> Flowctl:
+    return workspace(flowctl)
 
 
 # ── ids ─────────────────────────────────────────────────────────────────────────────────────────────────────────────

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flowctl_cli.testing import Flowctl
+from flowctl_runner import Flowctl
 
 ROUNDS = 6
 SEED = int(os.environ.get("FLOWCTL_KILL_SEED", "20240611"))
@@ -40,16 +40,16 @@ class Job:
     err: str = ""
 
 
-def spawn(fc: Flowctl, job: Job) -> None:
+def spawn(flowctl: Flowctl, job: Job) -> None:
     """Start the job's flowctl in its own process group (so a kill takes nothing else with it)."""
-    job.proc = subprocess.Popen([fc.exe, *job.args, "--json"], cwd=fc.cwd, env=fc.env, stdout=subprocess.PIPE,
+    job.proc = subprocess.Popen([flowctl.exe, *job.args, "--json"], cwd=flowctl.cwd, env=flowctl.env, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
-def run_round(fc: Flowctl, jobs: list[Job], rng: random.Random, kill_window: float) -> None:
+def run_round(flowctl: Flowctl, jobs: list[Job], rng: random.Random, kill_window: float) -> None:
     """Start every job at once, SIGKILL about half of them after a random delay, then collect all outcomes."""
     for job in jobs:
-        spawn(fc, job)
+        spawn(flowctl, job)
     start = time.monotonic()
     victims = sorted(((rng.uniform(0, kill_window), job) for job in jobs if rng.random() < 0.5),
                      key=lambda pair: pair[0])
@@ -69,10 +69,10 @@ def run_round(fc: Flowctl, jobs: list[Job], rng: random.Random, kill_window: flo
             json.loads(job.out)
 
 
-def measured_run_time(fc: Flowctl, epic: str) -> float:
+def measured_run_time(flowctl: Flowctl, epic: str) -> float:
     """Wall time of one task create (start-up to the last write), the unit of the kill windows."""
     start = time.monotonic()
-    fc.ok("task", "create", "--epic", epic, "--title", "Timing", "--json")
+    flowctl.ok("task", "create", "--epic", epic, "--title", "Timing", "--json")
     return time.monotonic() - start
 
 
@@ -80,13 +80,13 @@ def flow_files(flow: Path) -> list[Path]:
     return [p for p in flow.rglob("*") if p.is_file()]
 
 
-def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
+def test_sigkilled_writers_leave_a_consistent_store(initialized_flowctl: Flowctl) -> None:
     rng = random.Random(SEED)
-    epic = fci.ok("epic", "create", "--title", "Kill", "--json")["id"]
+    epic = initialized_flowctl.ok("epic", "create", "--title", "Kill", "--json")["id"]
     assert epic == "fn-1-kill"
     # Per round: 3 tasks to start, 3 started tasks to complete, 2 tasks to lock files for; then a pool of tasks
     # that only get dependencies (a dependency would make `start` refuse).
-    seeded = [fci.ok("task", "create", "--epic", epic, "--title", f"Seed {i}", "--json")["id"]
+    seeded = [initialized_flowctl.ok("task", "create", "--epic", epic, "--title", f"Seed {i}", "--json")["id"]
               for i in range(ROUNDS * 8 + 8)]
     pool = seeded[ROUNDS * 8:]
     to_start = [seeded[i * 8:i * 8 + 3] for i in range(ROUNDS)]
@@ -94,8 +94,8 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
     to_lock = [seeded[i * 8 + 6:i * 8 + 8] for i in range(ROUNDS)]
     for group in to_done:
         for task in group:
-            fci.ok("start", task)
-    run_time = measured_run_time(fci, epic)
+            initialized_flowctl.ok("start", task)
+    run_time = measured_run_time(initialized_flowctl, epic)
 
     all_jobs: list[Job] = []
     for r in range(ROUNDS):
@@ -117,9 +117,9 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
                  for i in range(2)]
         rng.shuffle(jobs)
         # All jobs share the cores, so the round lasts about jobs x run time / cores: kills land anywhere in it.
-        run_round(fci, jobs, rng, 1.2 * run_time * len(jobs) / (os.cpu_count() or 1))
+        run_round(initialized_flowctl, jobs, rng, 1.2 * run_time * len(jobs) / (os.cpu_count() or 1))
         all_jobs += jobs
-    flow = fci.flow.resolve()
+    flow = initialized_flowctl.flow.resolve()
     (flow / "tasks" / STALE_TMP).write_text('{"id": "fn-1-kill.99", "title": "half-writ')
 
     killed = sum(job.killed for job in all_jobs)
@@ -139,7 +139,7 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
 
     # No duplicate id: every completed create got its own id, and the file under that id is what it created.
     definitions = {p.stem: json.loads(p.read_bytes()) for p in (flow / "tasks").glob("*.json")}
-    listed = [t["id"] for t in fci.ok("tasks", "--epic", epic, "--json")["tasks"]]
+    listed = [t["id"] for t in initialized_flowctl.ok("tasks", "--epic", epic, "--json")["tasks"]]
     assert sorted(listed) == sorted(definitions) and len(set(listed)) == len(listed)
     assert "fn-1-kill.99" not in listed  # the stale temp file is never read as a task
     created = [json.loads(job.out)["id"] for job in all_jobs if job.kind == "task create" and job.code == 0]
@@ -183,7 +183,7 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
     # Every task with a definition reads back through `show` (run a few at a time: 2 cores).
     ids = sorted(definitions)
     for i in range(0, len(ids), 8):
-        procs = [(t, subprocess.Popen([fci.exe, "show", t, "--json"], cwd=fci.cwd, env=fci.env,
+        procs = [(t, subprocess.Popen([initialized_flowctl.exe, "show", t, "--json"], cwd=initialized_flowctl.cwd, env=initialized_flowctl.env,
                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
                  for t in ids[i:i + 8]]
         for task, proc in procs:
@@ -192,7 +192,7 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
             assert json.loads(out)["id"] == task
 
     # `validate` finds no corrupt file (a killed create may leave a task without its spec: not corruption).
-    run = fci("validate", "--all", "--json")
+    run = initialized_flowctl("validate", "--all", "--json")
     assert "Traceback" not in run.err
     report = run.json
     problems = report["root_errors"] + [e for ep in report["epics"] for e in ep["errors"]]
@@ -207,5 +207,5 @@ def test_sigkilled_writers_leave_a_consistent_store(fci: Flowctl) -> None:
         os.close(fd)
     # …and the next writer succeeds promptly even with a short lock timeout.
     start = time.monotonic()
-    fci.ok("task", "create", "--epic", epic, "--title", "After", "--json", env={"FLOWCTL_LOCK_TIMEOUT": "5"})
+    initialized_flowctl.ok("task", "create", "--epic", epic, "--title", "After", "--json", env={"FLOWCTL_LOCK_TIMEOUT": "5"})
     assert time.monotonic() - start < 5

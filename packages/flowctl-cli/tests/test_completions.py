@@ -8,39 +8,38 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from flowctl_runner import flowctl_executable
 
-from flowctl_cli.testing import flowctl_executable
 
-
-def protocol(fc, instruction: str, words: str, cword: str, shell: str = "bash") -> list[str]:
+def protocol(flowctl, instruction: str, words: str, cword: str, shell: str = "bash") -> list[str]:
     """Ask flowctl for completions the way the generated scripts do."""
-    run = fc("completions", shell, env={"_FLOWCTL_COMPLETE": instruction, "COMP_WORDS": words, "COMP_CWORD": cword})
+    run = flowctl("completions", shell, env={"_FLOWCTL_COMPLETE": instruction, "COMP_WORDS": words, "COMP_CWORD": cword})
     assert run.code == 0, run.err
     return run.out.splitlines()
 
 
-def test_bash_protocol_top_level_and_group(fc):
-    assert protocol(fc, "bash_complete", "flowctl ta", "1") == ["plain,task", "plain,tasks"]
-    epic_c = protocol(fc, "bash_complete", "flowctl epic c", "2")
+def test_bash_protocol_top_level_and_group(flowctl):
+    assert protocol(flowctl, "bash_complete", "flowctl ta", "1") == ["plain,task", "plain,tasks"]
+    epic_c = protocol(flowctl, "bash_complete", "flowctl epic c", "2")
     assert {"plain,create", "plain,close"} <= set(epic_c)
     assert all(line.startswith("plain,c") for line in epic_c)
     # global flags before the command do not disturb completion
-    assert protocol(fc, "bash_complete", "flowctl --json ta", "2") == ["plain,task", "plain,tasks"]
+    assert protocol(flowctl, "bash_complete", "flowctl --json ta", "2") == ["plain,task", "plain,tasks"]
     # options of a command
-    assert "plain,--interrupted" in protocol(fc, "bash_complete", "flowctl status --", "2")
-    assert protocol(fc, "bash_complete", "flowctl completions z", "2") == ["plain,zsh"]
+    assert "plain,--interrupted" in protocol(flowctl, "bash_complete", "flowctl status --", "2")
+    assert protocol(flowctl, "bash_complete", "flowctl completions z", "2") == ["plain,zsh"]
 
 
-def test_zsh_and_fish_protocols(fc):
-    zsh = protocol(fc, "zsh_complete", "flowctl ta", "1", "zsh")
+def test_zsh_and_fish_protocols(flowctl):
+    zsh = protocol(flowctl, "zsh_complete", "flowctl ta", "1", "zsh")
     assert zsh[0:2] == ["plain", "task"] and "tasks" in zsh
-    fish = protocol(fc, "fish_complete", "flowctl ta", "ta", "fish")
+    fish = protocol(flowctl, "fish_complete", "flowctl ta", "ta", "fish")
     assert [line.split("\t")[0] for line in fish] == ["plain,task", "plain,tasks"]
 
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
-def test_sourced_bash_script_completes(fc, tmp_path: Path):
-    script = fc.ok("completions", "bash")
+def test_sourced_bash_script_completes(flowctl, tmp_path: Path):
+    script = flowctl.ok("completions", "bash")
     assert "complete -o nosort -F _flowctl_completion flowctl" in script
     path = tmp_path / "flowctl.bash"
     path.write_text(script)
@@ -56,7 +55,7 @@ echo "EPIC:${{COMPREPLY[*]}}"
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "FLOWCTL_", "_FLOWCTL"))}
     env["PATH"] = str(Path(flowctl_executable()).parent) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver], cwd=fc.cwd, env=env,
+    proc = subprocess.run(["bash", "--norc", "--noprofile", "-c", driver], cwd=flowctl.cwd, env=env,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -68,8 +67,8 @@ echo "EPIC:${{COMPREPLY[*]}}"
 
 
 @pytest.mark.skipif(shutil.which("zsh") is None, reason="zsh is not installed (.ci/run installs it)")
-def test_sourced_zsh_script_registers_and_completes(fc, tmp_path: Path):
-    script = fc.ok("completions", "zsh")
+def test_sourced_zsh_script_registers_and_completes(flowctl, tmp_path: Path):
+    script = flowctl.ok("completions", "zsh")
     path = tmp_path / "_flowctl"
     path.write_text(script)
     # The script's own protocol line, run in a real zsh with the words of `flowctl ta<TAB>` / `flowctl epic cl<TAB>`.
@@ -87,7 +86,7 @@ print -r -- "EPIC:${{response[*]}}"
 """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOW_", "FLOWCTL_", "_FLOWCTL"))}
     env["PATH"] = str(Path(flowctl_executable()).parent) + os.pathsep + env.get("PATH", "")
-    proc = subprocess.run(["zsh", "-f", "-c", driver], cwd=fc.cwd, env=env, capture_output=True, text=True,
+    proc = subprocess.run(["zsh", "-f", "-c", driver], cwd=flowctl.cwd, env=env, capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
@@ -98,19 +97,19 @@ print -r -- "EPIC:${{response[*]}}"
     assert "close" in epic and "clean" in epic and "create" not in epic
 
 
-def test_scripts_for_every_shell(fc):
-    zsh = fc.ok("completions", "zsh")
+def test_scripts_for_every_shell(flowctl):
+    zsh = flowctl.ok("completions", "zsh")
     assert zsh.startswith("#compdef flowctl") and "_FLOWCTL_COMPLETE=zsh_complete flowctl completions zsh" in zsh
-    fish = fc.ok("completions", "fish")
+    fish = flowctl.ok("completions", "fish")
     assert "_FLOWCTL_COMPLETE=fish_complete" in fish and "complete --no-files --command flowctl" in fish
-    ps = fc.ok("completions", "powershell")
+    ps = flowctl.ok("completions", "powershell")
     assert "Register-ArgumentCompleter -Native -CommandName 'flowctl'" in ps and "bash_complete" in ps
-    elvish = fc.ok("completions", "elvish")
+    elvish = flowctl.ok("completions", "elvish")
     assert "edit:completion:arg-completer[flowctl]" in elvish and "bash_complete" in elvish
-    assert not fc.flow.exists()  # no .flow needed or created
+    assert not flowctl.flow.exists()  # no .flow needed or created
 
 
-def test_bad_shell_is_a_usage_error(fc):
-    run = fc.fail("completions", "tcsh", code=2)
+def test_bad_shell_is_a_usage_error(flowctl):
+    run = flowctl.fail("completions", "tcsh", code=2)
     assert run.out == "" and "tcsh" in run.err
-    fc.fail("completions", code=2)
+    flowctl.fail("completions", code=2)

@@ -11,19 +11,19 @@ T1, T2, T3 = (f"{E}.{i}" for i in (1, 2, 3))
 
 
 @pytest.fixture
-def ws(fci):
-    fci.ok("epic", "create", "--title", "Deps")
+def ws(initialized_flowctl):
+    initialized_flowctl.ok("epic", "create", "--title", "Deps")
     for title in ("One", "Two", "Three"):
-        fci.ok("task", "create", "--epic", E, "--title", title)
-    return fci
+        initialized_flowctl.ok("task", "create", "--epic", E, "--title", title)
+    return initialized_flowctl
 
 
-def deps_of(fc, tid):
-    return json.loads((fc.flow / "tasks" / f"{tid}.json").read_text()).get("depends_on")
+def deps_of(flowctl, tid):
+    return json.loads((flowctl.flow / "tasks" / f"{tid}.json").read_text()).get("depends_on")
 
 
-def event_count(fc):
-    return len((fc.flow / ".state" / "events.jsonl").read_text().splitlines())
+def event_count(flowctl):
+    return len((flowctl.flow / ".state" / "events.jsonl").read_text().splitlines())
 
 
 def test_add(ws):
@@ -81,7 +81,7 @@ def test_rm(ws):
     assert ws.fail("dep", "rm", f"{E}.8", T1).error == f"Task not found: {E}.8"
 
 
-def test_usage_and_missing_flow(fc):
-    assert fc.fail("dep", "add", T1, T2).error == ".flow/ does not exist. Run 'flowctl init' first."
-    fc.fail("dep", "add", T1, code=2)
-    fc.fail("dep", code=2)
+def test_usage_and_missing_flow(flowctl):
+    assert flowctl.fail("dep", "add", T1, T2).error == ".flow/ does not exist. Run 'flowctl init' first."
+    flowctl.fail("dep", "add", T1, code=2)
+    flowctl.fail("dep", code=2)

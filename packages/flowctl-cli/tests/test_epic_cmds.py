@@ -15,25 +15,25 @@ BAD_EPIC = "Invalid epic ID: {}. Expected format: fn-N or fn-N-slug (e.g., fn-1,
 
 
 @pytest.fixture
-def ws(fci):
-    fci.ok("epic", "create", "--title", "Add OAuth login")
-    return fci
+def ws(initialized_flowctl):
+    initialized_flowctl.ok("epic", "create", "--title", "Add OAuth login")
+    return initialized_flowctl
 
 
-def epic_file(fc, eid=E):
-    return json.loads((fc.flow / "epics" / f"{eid}.json").read_text())
+def epic_file(flowctl, eid=E):
+    return json.loads((flowctl.flow / "epics" / f"{eid}.json").read_text())
 
 
 # ── create ─────────────────────────────────────────────────────────────────────────────────────────────────────────
 
 
-def test_create(fci):
-    assert fci.ok("epic", "create", "--title", "Add OAuth login") == f"Epic {E} created: Add OAuth login\n"
-    assert fci.ok("epic", "create", "--title", "Billing", "--json") == {"id": "fn-2-billing", "title": "Billing"}
-    assert fci.ok("--no-compact", "epic", "create", "--title", "Base", "--branch", "feat/base", "--json") == {
+def test_create(initialized_flowctl):
+    assert initialized_flowctl.ok("epic", "create", "--title", "Add OAuth login") == f"Epic {E} created: Add OAuth login\n"
+    assert initialized_flowctl.ok("epic", "create", "--title", "Billing", "--json") == {"id": "fn-2-billing", "title": "Billing"}
+    assert initialized_flowctl.ok("--no-compact", "epic", "create", "--title", "Base", "--branch", "feat/base", "--json") == {
         "id": "fn-3-base", "message": "Epic fn-3-base created", "spec_path": ".flow/specs/fn-3-base.md",
         "success": True, "title": "Base"}
-    text = (fci.flow / "epics" / f"{E}.json").read_text()
+    text = (initialized_flowctl.flow / "epics" / f"{E}.json").read_text()
     rec = json.loads(text)
     assert list(rec) == ["id", "title", "status", "branch_name", "plan_review", "completion_review", "archived",
                          "file_path", "created_at", "updated_at"]
@@ -41,27 +41,27 @@ def test_create(fci):
         "id": E, "title": "Add OAuth login", "status": "open", "branch_name": E, "plan_review": "unknown",
         "completion_review": "unknown", "archived": False, "file_path": f"specs/{E}.md"}
     assert not text.endswith("\n")
-    assert (fci.flow / "specs" / f"{E}.md").read_text() == SPEC
-    assert epic_file(fci, "fn-3-base")["branch_name"] == "feat/base"
-    assert json.loads((fci.flow / "meta.json").read_text())["next_epic"] == 1
+    assert (initialized_flowctl.flow / "specs" / f"{E}.md").read_text() == SPEC
+    assert epic_file(initialized_flowctl, "fn-3-base")["branch_name"] == "feat/base"
+    assert json.loads((initialized_flowctl.flow / "meta.json").read_text())["next_epic"] == 1
 
 
-def test_create_dry_run_and_errors(fc):
-    assert fc.fail("epic", "create", "--title", "X").error == ".flow/ does not exist. Run 'flowctl init' first."
-    fc.ok("init")
-    preview = json.loads(fc("--dry-run", "epic", "create", "--title", "Ghost").out)
+def test_create_dry_run_and_errors(flowctl):
+    assert flowctl.fail("epic", "create", "--title", "X").error == ".flow/ does not exist. Run 'flowctl init' first."
+    flowctl.ok("init")
+    preview = json.loads(flowctl("--dry-run", "epic", "create", "--title", "Ghost").out)
     assert [m["op"] for m in preview["changes"]["mutations"]] == ["create_epic", "set_epic_spec"]
     assert preview["changes"]["mutations"][0]["epic"]["file_path"] == "specs/fn-1-ghost.md"
-    assert os.listdir(fc.flow / "epics") == []
-    fc.fail("epic", "create", code=2)
-    fc.fail("epic", code=2)
-    (fc.flow / "meta.json").unlink()
-    assert fc.fail("epic", "create", "--title", "X").error == "meta.json not found. Run 'flowctl init' first."
+    assert os.listdir(flowctl.flow / "epics") == []
+    flowctl.fail("epic", "create", code=2)
+    flowctl.fail("epic", code=2)
+    (flowctl.flow / "meta.json").unlink()
+    assert flowctl.fail("epic", "create", "--title", "X").error == "meta.json not found. Run 'flowctl init' first."
 
 
-def test_create_counts_legacy_epic_files(fci):
-    (fci.flow / "epics" / "fn-4.json").write_text('{"id": "fn-4", "title": "Legacy"}')
-    assert fci.ok("epic", "create", "--title", "New", "--json")["id"] == "fn-5-new"
+def test_create_counts_legacy_epic_files(initialized_flowctl):
+    (initialized_flowctl.flow / "epics" / "fn-4.json").write_text('{"id": "fn-4", "title": "Legacy"}')
+    assert initialized_flowctl.ok("epic", "create", "--title", "New", "--json")["id"] == "fn-5-new"
 
 
 # ── plan / review / completion / branch (and old names) ────────────────────────────────────────────────────────────

@@ -13,42 +13,42 @@ BAD_TASK = ("validation error: Invalid task ID: test-task-1. Expected format: fn
 
 
 @pytest.fixture
-def chain(fci):
+def chain(initialized_flowctl):
     """An epic with .1 <- .2 <- .3 created through the CLI."""
-    fci.ok("epic", "create", "--title", "Add OAuth Login!", "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Design flow", "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Implement", "--deps", T1, "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Test", "--deps", T2, "--json")
-    return fci
+    initialized_flowctl.ok("epic", "create", "--title", "Add OAuth Login!", "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Design flow", "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Implement", "--deps", T1, "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Test", "--deps", T2, "--json")
+    return initialized_flowctl
 
 
-def state(fc, tid):
-    return json.loads((fc.flow / ".state" / "tasks" / f"{tid}.state.json").read_text())
+def state(flowctl, tid):
+    return json.loads((flowctl.flow / ".state" / "tasks" / f"{tid}.state.json").read_text())
 
 
-def events(fc):
-    return [json.loads(line) for line in (fc.flow / ".state" / "events.jsonl").read_text().splitlines()]
+def events(flowctl):
+    return [json.loads(line) for line in (flowctl.flow / ".state" / "events.jsonl").read_text().splitlines()]
 
 
 @pytest.mark.parametrize("cmd", ["start", "done", "restart", "fail"])
-def test_invalid_task_id_fixtures(fc, cmd):
-    run = fc.fail("--json", cmd, "test-task-1")
+def test_invalid_task_id_fixtures(flowctl, cmd):
+    run = flowctl.fail("--json", cmd, "test-task-1")
     assert run.err == json.dumps({"error": BAD_TASK, "success": False}, separators=(",", ":")) + "\n"
     assert run.out == ""
 
 
-def test_block_invalid_id_after_reading_reason_file(fc):
-    assert fc.fail("--json", "block", "test-task-1", "--reason-file", "/dev/null").error == BAD_TASK
+def test_block_invalid_id_after_reading_reason_file(flowctl):
+    assert flowctl.fail("--json", "block", "test-task-1", "--reason-file", "/dev/null").error == BAD_TASK
 
 
 @pytest.mark.parametrize("cmd", ["start", "done", "restart", "block", "fail"])
-def test_missing_id_is_a_usage_error(fc, cmd):
-    fc.fail(cmd, code=2)
+def test_missing_id_is_a_usage_error(flowctl, cmd):
+    flowctl.fail(cmd, code=2)
 
 
-def test_workflow_commands_auto_create_flow(fc):
-    assert fc.fail("start", "fn-1.1").error == "task not found: fn-1.1"
-    assert fc.flow.is_symlink() and fc.flow.exists()
+def test_workflow_commands_auto_create_flow(flowctl):
+    assert flowctl.fail("start", "fn-1.1").error == "task not found: fn-1.1"
+    assert flowctl.flow.is_symlink() and flowctl.flow.exists()
 
 
 def test_start_outputs(chain):

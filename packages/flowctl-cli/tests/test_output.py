@@ -7,10 +7,10 @@ import json
 import subprocess
 
 import pytest
+from flowctl_runner import flowctl_executable
 
 from flowctl_cli.filters import FILTERS, apply_filter, split_lines, truncate
 from flowctl_cli.output import COMPACT_STRIP, dumps, envelope, rust_float, strip_compact
-from flowctl_cli.testing import flowctl_executable
 
 # ── JSON envelope and compact stripping ─────────────────────────────────────────────────────────────────────────────
 
@@ -56,38 +56,38 @@ def test_dumps_rewrites_only_float_exponents_not_strings():
     assert dumps({"b": [1e16, {"c": 2.5e-9}], "a": "é"}) == '{"a":"é","b":[1e16,{"c":2.5e-9}]}'
 
 
-def test_piped_json_is_compact_by_default(fci):
-    run = fci("doctor", "--json")
+def test_piped_json_is_compact_by_default(initialized_flowctl):
+    run = initialized_flowctl("doctor", "--json")
     assert run.out.count("\n") == 1 and '"message"' not in run.out and '"success"' not in run.out
     assert all(set(c) == {"name", "status"} for c in run.json["checks"])  # nested objects stripped too
 
 
 @pytest.mark.parametrize("how", [("--no-compact",), ("--json", "--no-compact")])
-def test_no_compact_flag(fci, how):
-    data = fci.ok("doctor", "--json", *how)
+def test_no_compact_flag(initialized_flowctl, how):
+    data = initialized_flowctl.ok("doctor", "--json", *how)
     assert data["success"] is True and all("message" in c for c in data["checks"])
 
 
 @pytest.mark.parametrize("value,stripped", [("0", False), ("false", False), ("1", True), ("", True)])
-def test_flowctl_compact_env(fci, value, stripped):
-    data = fci.ok("doctor", "--json", env={"FLOWCTL_COMPACT": value})
+def test_flowctl_compact_env(initialized_flowctl, value, stripped):
+    data = initialized_flowctl.ok("doctor", "--json", env={"FLOWCTL_COMPACT": value})
     assert ("success" not in data) is stripped
 
 
 
 
-def test_tty_is_not_compact_unless_asked(fci):
-    assert fci.tty("status") == (
+def test_tty_is_not_compact_unless_asked(initialized_flowctl):
+    assert initialized_flowctl.tty("status") == (
         "Epics: 0 open, 0 done\nTasks: 0 todo, 0 in_progress, 0 done, 0 blocked\n\nNo active runs\n")
-    assert json.loads(fci.tty("status", "--json"))["success"] is True
-    assert fci.tty("status", env={"FLOWCTL_COMPACT": "1"}) == "E:0o/0d\nT:0t/0w/0d/0b\n"
-    assert fci.tty("--compact", "status") == "E:0o/0d\nT:0t/0w/0d/0b\n"
-    assert "success" not in json.loads(fci.tty("status", "--json", "--compact"))
+    assert json.loads(initialized_flowctl.tty("status", "--json"))["success"] is True
+    assert initialized_flowctl.tty("status", env={"FLOWCTL_COMPACT": "1"}) == "E:0o/0d\nT:0t/0w/0d/0b\n"
+    assert initialized_flowctl.tty("--compact", "status") == "E:0o/0d\nT:0t/0w/0d/0b\n"
+    assert "success" not in json.loads(initialized_flowctl.tty("status", "--json", "--compact"))
 
 
-def test_plain_text_filter_applies_only_when_compact(fci):
-    assert fci.ok("status") == "E:0o/0d\nT:0t/0w/0d/0b\n"
-    assert fci.ok("status", "--no-compact").endswith("\n\nNo active runs\n")
+def test_plain_text_filter_applies_only_when_compact(initialized_flowctl):
+    assert initialized_flowctl.ok("status") == "E:0o/0d\nT:0t/0w/0d/0b\n"
+    assert initialized_flowctl.ok("status", "--no-compact").endswith("\n\nNo active runs\n")
 
 
 # ── the §1.9 filters ────────────────────────────────────────────────────────────────────────────────────────────────
@@ -196,10 +196,10 @@ def test_pipeline_details():
 # ── broken pipe, usage errors, help, version, global flags ──────────────────────────────────────────────────────────
 
 
-def test_broken_pipe_exits_0_silently(fci):
+def test_broken_pipe_exits_0_silently(initialized_flowctl):
     from flowctl_db import FlowStore
 
-    store = FlowStore(fci.flow)
+    store = FlowStore(initialized_flowctl.flow)
     store.save_epic({"id": "fn-1-a", "title": "A"})
     for i in range(1, 1501):
         (store.paths.tasks / f"fn-1-a.{i}.json").write_text(json.dumps(
@@ -208,53 +208,53 @@ def test_broken_pipe_exits_0_silently(fci):
     exe = flowctl_executable()
     for args in ("validate --all --json", "validate --all --no-compact"):
         proc = subprocess.run(["bash", "-c", f"set -o pipefail; '{exe}' {args} | head -c1; echo \" rc=${{PIPESTATUS[0]}}\""],
-                              cwd=fci.cwd, capture_output=True, text=True, env=fci.env, timeout=120)
+                              cwd=initialized_flowctl.cwd, capture_output=True, text=True, env=initialized_flowctl.env, timeout=120)
         assert proc.stdout.endswith(" rc=0\n"), proc.stdout[-200:]
         assert proc.stderr == ""
 
 
-def test_no_args_prints_help_on_stderr_exit_2(fc):
-    run = fc.fail(code=2)
+def test_no_args_prints_help_on_stderr_exit_2(flowctl):
+    run = flowctl.fail(code=2)
     assert run.out == "" and "Usage: flowctl" in run.err and "Development orchestration engine" in run.err
 
 
-def test_group_without_subcommand_exit_2(fc):
-    run = fc.fail("config", code=2)
+def test_group_without_subcommand_exit_2(flowctl):
+    run = flowctl.fail("config", code=2)
     assert run.out == "" and "Usage:" in run.err
 
 
-def test_usage_errors_exit_2(fci):
+def test_usage_errors_exit_2(initialized_flowctl):
     for args in (["nonexistent"], ["status", "--nope"], ["validate", "--epic"], ["--bogus", "status"]):
-        run = fci.fail(*args, code=2)
+        run = initialized_flowctl.fail(*args, code=2)
         assert run.out == "" and run.err
 
 
-def test_help_and_version(fc):
-    assert fc.ok("--version") == "flowctl 0.1.31\n"
-    assert fc.ok("-V") == "flowctl 0.1.31\n"
-    out = fc.ok("--help")
+def test_help_and_version(flowctl):
+    assert flowctl.ok("--version") == "flowctl 0.1.31\n"
+    assert flowctl.ok("-V") == "flowctl 0.1.31\n"
+    out = flowctl.ok("--help")
     assert out.startswith("Development orchestration engine\n\nUsage: flowctl [OPTIONS] <COMMAND>\n\nCommands:\n")
     for name in ("detect", "status", "doctor", "validate", "state-path", "export", "import", "completions"):
         assert f"  {name} " in out
-    assert "--interrupted" in fc.ok("status", "--help")
-    assert fc.ok("help", "status") == fc.ok("status", "--help")
+    assert "--interrupted" in flowctl.ok("status", "--help")
+    assert flowctl.ok("help", "status") == flowctl.ok("status", "--help")
 
 
-def test_help_subcommand_at_every_level(fci):
+def test_help_subcommand_at_every_level(initialized_flowctl):
     # clap's `help` exists in each group too: `flowctl epic help create`, `flowctl task help`
-    assert fci.ok("epic", "help", "create") == fci.ok("epic", "create", "--help")
-    assert fci.ok("epic", "help") == fci.ok("help", "epic")
-    assert fci.ok("--json", "dep", "help", "add") == fci.ok("dep", "add", "--help")
-    assert fci.fail("epic", "help", "nosuch", code=2).code == 2
-    assert fci.fail("show", "help").error.startswith("Invalid ID: help.")  # a positional named help stays one
+    assert initialized_flowctl.ok("epic", "help", "create") == initialized_flowctl.ok("epic", "create", "--help")
+    assert initialized_flowctl.ok("epic", "help") == initialized_flowctl.ok("help", "epic")
+    assert initialized_flowctl.ok("--json", "dep", "help", "add") == initialized_flowctl.ok("dep", "add", "--help")
+    assert initialized_flowctl.fail("epic", "help", "nosuch", code=2).code == 2
+    assert initialized_flowctl.fail("show", "help").error.startswith("Invalid ID: help.")  # a positional named help stays one
 
 
 @pytest.mark.parametrize("args", [("--json", "detect"), ("detect", "--json"), ("--json", "status", "--interrupted"),
                                   ("status", "--interrupted", "--json")])
-def test_json_before_and_after_the_command(fci, args):
-    data = fci.ok(*args)
+def test_json_before_and_after_the_command(initialized_flowctl, args):
+    data = initialized_flowctl.ok(*args)
     assert isinstance(data, dict)
 
 
-def test_json_flag_anywhere_gives_same_output(fci):
-    assert fci("--json", "detect").out == fci("detect", "--json").out == fci("detect", "--json", "--json").out
+def test_json_flag_anywhere_gives_same_output(initialized_flowctl):
+    assert initialized_flowctl("--json", "detect").out == initialized_flowctl("detect", "--json").out == initialized_flowctl("detect", "--json", "--json").out

@@ -9,25 +9,25 @@ T1, T2, T3, T4 = (f"{E}.{i}" for i in range(1, 5))
 
 
 @pytest.fixture
-def board(fci):
+def board(initialized_flowctl):
     """fn-1 with .1 Design flow, .2 Implement (deps .1), .3 Docs (deps .2), .4 Part A (in progress by tester)."""
-    fci.ok("epic", "create", "--title", "Add OAuth Login!", "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Design flow", "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Implement", "--deps", T1, "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Docs", "--deps", T2, "--json")
-    fci.ok("task", "create", "--epic", E, "--title", "Part A", "--json")
-    fci.ok("start", T4, env={"FLOW_ACTOR": "tester"})
-    return fci
+    initialized_flowctl.ok("epic", "create", "--title", "Add OAuth Login!", "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Design flow", "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Implement", "--deps", T1, "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Docs", "--deps", T2, "--json")
+    initialized_flowctl.ok("task", "create", "--epic", E, "--title", "Part A", "--json")
+    initialized_flowctl.ok("start", T4, env={"FLOW_ACTOR": "tester"})
+    return initialized_flowctl
 
 
 TESTER = {"FLOW_ACTOR": "tester"}
 
 
-def test_ready_fixture_and_usage(fc):
-    assert fc.fail("--json", "ready", "--epic", "test-epic").error == (
+def test_ready_fixture_and_usage(flowctl):
+    assert flowctl.fail("--json", "ready", "--epic", "test-epic").error == (
         "Invalid epic ID: test-epic. Expected format: fn-N or fn-N-slug (e.g., fn-1, fn-1-add-auth)")
-    fc.fail("ready", code=2)
-    assert fc.fail("ready", "--epic", "fn-5").error == "Epic fn-5 not found"
+    flowctl.fail("ready", code=2)
+    assert flowctl.fail("ready", "--epic", "fn-5").error == "Epic fn-5 not found"
 
 
 def test_ready_plain_tty_form(board):
@@ -67,10 +67,10 @@ def test_ready_json(board):
     }
 
 
-def test_next_in_fresh_repo(fc):
-    assert fc.ok("next", "--json") == {"epic": None, "reason": "none", "status": "none", "task": None}
-    assert fc.ok("next") == "none\n"
-    assert fc.flow.exists()
+def test_next_in_fresh_repo(flowctl):
+    assert flowctl.ok("next", "--json") == {"epic": None, "reason": "none", "status": "none", "task": None}
+    assert flowctl.ok("next") == "none\n"
+    assert flowctl.flow.exists()
 
 
 def test_next_forms(board, tmp_path):
@@ -83,28 +83,28 @@ def test_next_forms(board, tmp_path):
     assert board.ok("next", "--require-plan-review", "--json", env={"FLOW_ACTOR": "o"})["task"] == T1
 
 
-def test_next_completion_review_and_blocked_epics(fci):
-    fci.ok("epic", "create", "--title", "One", "--json")
-    fci.ok("task", "create", "--epic", "fn-1-one", "--title", "Only", "--json")
-    fci.ok("start", "fn-1-one.1")
-    fci.ok("done", "fn-1-one.1")
-    assert fci.ok("next", "--require-completion-review") == "completion_review fn-1-one needs_completion_review\n"
-    fci.ok("epic", "create", "--title", "Two", "--json")
-    fci.ok("task", "create", "--epic", "fn-2-two", "--title", "X", "--json")
-    fci.ok("epic", "add-dep", "fn-2-two", "fn-1-one")
-    assert fci.ok("next") == "none blocked_by_epic_deps\n  fn-2-two: fn-1-one\n"
-    assert fci.ok("next", "--json") == {"blocked_epics": {"fn-2-two": ["fn-1-one"]}, "epic": None,
+def test_next_completion_review_and_blocked_epics(initialized_flowctl):
+    initialized_flowctl.ok("epic", "create", "--title", "One", "--json")
+    initialized_flowctl.ok("task", "create", "--epic", "fn-1-one", "--title", "Only", "--json")
+    initialized_flowctl.ok("start", "fn-1-one.1")
+    initialized_flowctl.ok("done", "fn-1-one.1")
+    assert initialized_flowctl.ok("next", "--require-completion-review") == "completion_review fn-1-one needs_completion_review\n"
+    initialized_flowctl.ok("epic", "create", "--title", "Two", "--json")
+    initialized_flowctl.ok("task", "create", "--epic", "fn-2-two", "--title", "X", "--json")
+    initialized_flowctl.ok("epic", "add-dep", "fn-2-two", "fn-1-one")
+    assert initialized_flowctl.ok("next") == "none blocked_by_epic_deps\n  fn-2-two: fn-1-one\n"
+    assert initialized_flowctl.ok("next", "--json") == {"blocked_epics": {"fn-2-two": ["fn-1-one"]}, "epic": None,
                                         "reason": "blocked_by_epic_deps", "status": "none", "task": None}
 
 
-def test_next_epics_file_errors(fci):
-    (fci.cwd / "e.json").write_text('{"epics": ["bad"]}')
-    assert fci.fail("next", "--epics-file", "e.json").error == 'Invalid epic ID in epics file: "bad"'
-    (fci.cwd / "e.json").write_text('{"epics": ["fn-3"]}')
-    assert fci.fail("next", "--epics-file", "e.json").error == "Epic fn-3 not found"
-    (fci.cwd / "e.json").write_text('{}')
-    assert fci.fail("next", "--epics-file", "e.json").error == "Epics file must be JSON with key 'epics' as a list"
-    assert fci.fail("next", "--epics-file", "nope.json").error == \
+def test_next_epics_file_errors(initialized_flowctl):
+    (initialized_flowctl.cwd / "e.json").write_text('{"epics": ["bad"]}')
+    assert initialized_flowctl.fail("next", "--epics-file", "e.json").error == 'Invalid epic ID in epics file: "bad"'
+    (initialized_flowctl.cwd / "e.json").write_text('{"epics": ["fn-3"]}')
+    assert initialized_flowctl.fail("next", "--epics-file", "e.json").error == "Epic fn-3 not found"
+    (initialized_flowctl.cwd / "e.json").write_text('{}')
+    assert initialized_flowctl.fail("next", "--epics-file", "e.json").error == "Epics file must be JSON with key 'epics' as a list"
+    assert initialized_flowctl.fail("next", "--epics-file", "nope.json").error == \
         "Cannot read epics file: No such file or directory (os error 2)"
 
 
@@ -134,12 +134,12 @@ def test_queue_plain_and_json(board):
     assert full["epics"][0]["plan_review_status"] == "unknown" and full["success"] is True
 
 
-def test_queue_resolved_deps_line(fci):
-    fci.ok("epic", "create", "--title", "One", "--json")
-    fci.ok("epic", "create", "--title", "Two", "--json")
-    fci.ok("epic", "add-dep", "fn-2-two", "fn-1-one")
-    fci.ok("epic", "close", "fn-1-one", "--skip-gap-check")
-    out = fci.ok("queue")
+def test_queue_resolved_deps_line(initialized_flowctl):
+    initialized_flowctl.ok("epic", "create", "--title", "One", "--json")
+    initialized_flowctl.ok("epic", "create", "--title", "Two", "--json")
+    initialized_flowctl.ok("epic", "add-dep", "fn-2-two", "fn-1-one")
+    initialized_flowctl.ok("epic", "close", "fn-1-one", "--skip-gap-check")
+    out = initialized_flowctl.ok("queue")
     assert out.startswith("Queue (1 open, 1 done):\n\n  \u25cb fn-2-two: Two\n")
     assert "    \u2192 deps (resolved): fn-1-one\n" in out
     assert "  \u2713 fn-1-one: One\n" in out

@@ -12,25 +12,25 @@ MEDIUM = "Invalid task ID: {}. Expected format: fn-N.M or fn-N-slug.M"
 
 
 @pytest.fixture
-def ws(fci):
-    assert fci.ok("epic", "create", "--title", "Auth", "--json")["id"] == E
-    return fci
+def ws(initialized_flowctl):
+    assert initialized_flowctl.ok("epic", "create", "--title", "Auth", "--json")["id"] == E
+    return initialized_flowctl
 
 
-def create(fc, title="T", *extra):
-    return fc.ok("task", "create", "--epic", E, "--title", title, *extra, "--json")["id"]
+def create(flowctl, title="T", *extra):
+    return flowctl.ok("task", "create", "--epic", E, "--title", title, *extra, "--json")["id"]
 
 
-def events(fc):
-    return [json.loads(line) for line in (fc.flow / ".state" / "events.jsonl").read_text().splitlines()]
+def events(flowctl):
+    return [json.loads(line) for line in (flowctl.flow / ".state" / "events.jsonl").read_text().splitlines()]
 
 
-def state(fc, tid):
-    return json.loads((fc.flow / ".state" / "tasks" / f"{tid}.state.json").read_text())
+def state(flowctl, tid):
+    return json.loads((flowctl.flow / ".state" / "tasks" / f"{tid}.state.json").read_text())
 
 
-def definition(fc, tid):
-    return json.loads((fc.flow / "tasks" / f"{tid}.json").read_text())
+def definition(flowctl, tid):
+    return json.loads((flowctl.flow / "tasks" / f"{tid}.json").read_text())
 
 
 # ── create ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -111,14 +111,14 @@ def test_create_errors(ws, args, message):
     assert not (ws.flow / "tasks" / f"{T1}.json").exists()
 
 
-def test_create_usage_errors_and_missing_flow(fc):
-    assert fc.fail("task", "create", "--epic", E, "--title", "x").error == \
+def test_create_usage_errors_and_missing_flow(flowctl):
+    assert flowctl.fail("task", "create", "--epic", E, "--title", "x").error == \
         ".flow/ does not exist. Run 'flowctl init' first."
-    fc.ok("init")
-    fc.fail("task", "create", "--epic", E, code=2)
-    fc.fail("task", "create", "--epic", E, "--title", "x", "--domain", "weird", code=2)
-    fc.fail("task", "create", "--epic", E, "--title", "x", "--priority", "abc", code=2)
-    fc.fail("task", code=2)
+    flowctl.ok("init")
+    flowctl.fail("task", "create", "--epic", E, code=2)
+    flowctl.fail("task", "create", "--epic", E, "--title", "x", "--domain", "weird", code=2)
+    flowctl.fail("task", "create", "--epic", E, "--title", "x", "--priority", "abc", code=2)
+    flowctl.fail("task", code=2)
 
 
 # ── spec (and the old names) ───────────────────────────────────────────────────────────────────────────────────────

@@ -131,12 +131,12 @@ if pytest is not None:
         return init_git_repo(tmp_path / "repo")
 
     @pytest.fixture
-    def fc(repo: Path) -> Flowctl:
+    def flowctl(repo: Path) -> Flowctl:
         """flowctl bound to the fresh repository (not yet initialised)."""
         return Flowctl(repo)
 
     @pytest.fixture
-    def fci(fc: Flowctl) -> Flowctl:
+    def initialized_flowctl(flowctl: Flowctl) -> Flowctl:
         """flowctl bound to a repository after `flowctl init`."""
-        fc.ok("init", "--json")
-        return fc
+        flowctl.ok("init", "--json")
+        return flowctl

@@ -1,4 +1,4 @@
-"""All file I/O under .flow/: locating it, atomic writes, whole-line appends, the store lock, record files.
+"""All file I/O under .flow/: atomic writes, whole-line appends, the store lock, record files.
 
 Rules kept here so no caller has to remember them:
 * every write is atomic (unique temp file in the same directory, fsync, os.replace, fsync of the directory);
@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +27,6 @@ from .errors import (
     os_error_text,
 )
 
-FLOW_DIR_NAME = ".flow"
 LOCK_NAME = ".lock"
 
 # ---------------------------------------------------------------------------------------------------------
@@ -288,90 +286,6 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Locating .flow/ (storage.md §1.1)
-
-
-def flow_dir_for(cwd: Path) -> Path:
-    """The flow directory is always `<cwd>/.flow` (no upward search, like the reference)."""
-    return cwd / FLOW_DIR_NAME
-
-
-def git_common_dir(cwd: Path) -> Path | None:
-    """`git rev-parse --git-common-dir` joined onto cwd, or None outside a git repository."""
-    try:
-        proc = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=cwd, capture_output=True,
-                              text=True, check=False)
-    except OSError:
-        return None
-    if proc.returncode != 0 or not proc.stdout.strip():
-        return None
-    return cwd / proc.stdout.strip()  # a relative answer is joined without normalisation, as the reference does
-
-
-def _merge_tree(src: Path, dst: Path, conflicts: list[str], plan: list[tuple[Path, Path]]) -> None:
-    for entry in sorted(src.iterdir()):
-        target = dst / entry.name
-        if not target.exists() and not target.is_symlink():
-            plan.append((entry, target))
-        elif entry.is_dir() and not entry.is_symlink() and target.is_dir():
-            _merge_tree(entry, target, conflicts, plan)
-        elif entry.is_file() and target.is_file() and entry.read_bytes() == target.read_bytes():
-            continue  # identical copy already shared
-        else:
-            conflicts.append(str(entry))
-
-
-def ensure_flow_symlink(cwd: Path) -> tuple[Path, str | None]:
-    """Point `<cwd>/.flow` at the shared state dir inside git (or make a plain dir); return (path, action).
-
-    A pre-existing plain `.flow/` is merged into the shared directory; unlike the reference (D38) nothing is
-    destroyed: if an entry differs from one already shared, nothing is moved and an error names the conflicts.
-    """
-    local = flow_dir_for(cwd)
-    common = git_common_dir(cwd)
-    if common is None:
-        if local.is_symlink() and not local.exists():
-            raise InvalidInputError(f".flow exists but is not a dir or symlink: {local}")
-        local.mkdir(parents=True, exist_ok=True)
-        return local, None
-    shared = common / "flow-state" / "flow"
-    try:
-        shared.mkdir(parents=True, exist_ok=True)
-        if local.is_symlink():
-            if local.exists() and local.resolve() == shared.resolve():
-                return local, f".flow/ → {shared}"
-            local.unlink()
-        elif local.is_dir():
-            conflicts: list[str] = []
-            plan: list[tuple[Path, Path]] = []
-            _merge_tree(local, shared, conflicts, plan)
-            if conflicts:
-                raise InvalidInputError(
-                    "Cannot move .flow/ into the shared state dir: these entries differ from the shared copy: "
-                    + ", ".join(conflicts))
-            for src, dst in plan:
-                dst.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(src, dst) if src.stat().st_dev == dst.parent.stat().st_dev else _copy_move(src, dst)
-            import shutil
-
-            shutil.rmtree(local)
-        elif local.exists():
-            raise InvalidInputError(f".flow exists but is not a dir or symlink: {local}")
-        os.symlink(shared, local)
-    except FlowError:
-        raise
-    except OSError as err:
-        raise StoreIOError(f"IO error: {local}: {os_error_text(err)}") from err
-    return local, f".flow/ → {shared}"
-
-
-def _copy_move(src: Path, dst: Path) -> None:
-    import shutil
-
-    shutil.move(str(src), str(dst))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from flowctl_core import json_store as js
 from flowctl_core import records as R
 from flowctl_core import spec_md
 from flowctl_core.errors import CorruptFileError, FlowError, InvalidInputError, os_error_text
-from flowctl_db import FlowStore
+from flowctl_db import FlowStore, location
 
 from . import lookup as ids_lookup
 
@@ -25,12 +25,12 @@ def init(cwd: Path) -> dict[str, Any]:
     Beyond the reference: the symlink action is reported only when the link was created or repaired, so a
     re-run reports `.flow/ already up to date` (cli-core §10 #11).
     """
-    flow = js.flow_dir_for(cwd)
+    flow = location.flow_dir_for(cwd)
     actions: list[str] = []
     existed = flow.is_symlink() and flow.exists()
     link_target_before = str(flow.readlink()) if flow.is_symlink() else None
     try:
-        _path, link_action = js.ensure_flow_symlink(cwd)
+        _path, link_action = location.ensure_flow_symlink(cwd)
     except FlowError as err:
         raise InvalidInputError(f"Failed to setup .flow/: {err}") from err
     if link_action and not (existed and link_target_before == str(flow.readlink())):

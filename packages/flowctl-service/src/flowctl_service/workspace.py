@@ -6,16 +6,15 @@ import os
 import subprocess
 from pathlib import Path
 
-from flowctl_core import json_store as js
 from flowctl_core.errors import FlowError, InvalidInputError
-from flowctl_db import FlowStore
+from flowctl_db import FlowStore, location
 
 FLOW_MISSING = ".flow/ does not exist. Run 'flowctl init' first."
 
 
 def require_store(cwd: Path) -> FlowStore:
     """The store at `<cwd>/.flow`; InvalidInputError with the reference text when it does not exist."""
-    flow = js.flow_dir_for(cwd)
+    flow = location.flow_dir_for(cwd)
     if not flow.exists():
         raise InvalidInputError(FLOW_MISSING)
     return FlowStore(flow)
@@ -23,10 +22,10 @@ def require_store(cwd: Path) -> FlowStore:
 
 def auto_store(cwd: Path) -> FlowStore:
     """The store for workflow commands: a missing `.flow` is created as init would link it (no sub-dirs)."""
-    flow = js.flow_dir_for(cwd)
+    flow = location.flow_dir_for(cwd)
     if not flow.exists():
         try:
-            js.ensure_flow_symlink(cwd)
+            location.ensure_flow_symlink(cwd)
         except FlowError as err:
             raise InvalidInputError(
                 f".flow/ does not exist and auto-create failed: {err}. Run 'flowctl init' first.") from err

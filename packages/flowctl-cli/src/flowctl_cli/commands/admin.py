@@ -14,12 +14,11 @@ app = group("Admin commands")
 
 def _local_store():
     """The store of `<cwd>/.flow` whether or not it exists (for commands that report a missing .flow)."""
-    from flowctl_core import json_store as js
-    from flowctl_db import FlowStore
+    from flowctl_db import FlowStore, location
 
     from ..context import state
 
-    return FlowStore(js.flow_dir_for(state().cwd))
+    return FlowStore(location.flow_dir_for(state().cwd))
 
 
 @app.command("init")

@@ -12,12 +12,11 @@ app = group("History commands")
 
 def _local_store():
     """The store of `<cwd>/.flow` without requiring it to exist (dag/estimate check nothing, like the reference)."""
-    from flowctl_core import json_store as js
-    from flowctl_db import FlowStore
+    from flowctl_db import FlowStore, location
 
     from ..context import state
 
-    return FlowStore(js.flow_dir_for(state().cwd))
+    return FlowStore(location.flow_dir_for(state().cwd))
 
 
 @app.command("dag")

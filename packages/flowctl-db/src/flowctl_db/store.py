@@ -20,10 +20,12 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
     from .memory import MemoryStore
     from .phases import PhaseStore
     from .pipeline import PipelineStore
+    from .reviews import ReviewStore
 
 
 # Sub-store names accepted by `FlowStore.substore` (the `store` of a put/append/delete mutation).
-SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta"})
+SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta",
+                        "reviews"})
 
 
 class FlowStore:
@@ -202,3 +204,10 @@ class FlowStore:
         from .gaps import GapStore
 
         return GapStore(self.paths)
+
+    @cached_property
+    def reviews(self) -> ReviewStore:
+        """`reviews/<name>` receipts."""
+        from .reviews import ReviewStore
+
+        return ReviewStore(self.paths)

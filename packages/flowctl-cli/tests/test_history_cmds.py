@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 import pytest
@@ -73,6 +74,40 @@ def test_dag_errors(seeded_flowctl, bare):
     s.save_task_definition({**task, "depends_on": [f"{E}.2"]})
     assert seeded_flowctl.fail("dag", E).error == f"Cycle detected in DAG: {E}.1 -> {E}.2 -> {E}.1"
     seeded_flowctl.fail("dag", code=2)
+
+
+def test_dag_mermaid_and_dot_print_the_picture_even_when_piped(seeded_flowctl):
+    mermaid = seeded_flowctl.ok("dag", E, "--format", "mermaid")
+    assert mermaid.startswith("flowchart TD\n")
+    for n, status in ((1, "done"), (2, "todo"), (3, "in_progress")):
+        assert f'["{E}.{n}<br/>Task {n}<br/><i>{status}</i>"]' in mermaid
+    assert "    n0 ==> n1\n" in mermaid  # the critical path .1 -> .2
+    assert "    class n1 ready\n" in mermaid
+    assert seeded_flowctl.tty("dag", E, "--format", "mermaid") == mermaid
+    dot = seeded_flowctl.ok("dag", E, "--format", "dot")
+    assert dot.startswith(f'digraph "{E}" {{') and f'"{E}.1" -> "{E}.2" [' in dot
+    wrapped = seeded_flowctl.ok("dag", E, "--format", "dot", "--json")
+    assert wrapped["diagram"] == dot and wrapped["format"] == "dot"
+    assert wrapped["critical_path"] == [f"{E}.1", f"{E}.2"] and wrapped["ready"] == [f"{E}.2"]
+    assert wrapped["edges"] == [[f"{E}.1", f"{E}.2"]]
+    assert seeded_flowctl.ok("dag", E, "--format", "text") == seeded_flowctl.ok("dag", E)  # default unchanged
+    assert "'png' is not one of" in seeded_flowctl.fail("dag", E, "--format", "png", code=2).err
+    assert seeded_flowctl.fail("dag", "fn-5", "--format", "dot").error == "No tasks found for epic fn-5"
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz `dot` is not installed")
+def test_dag_dot_renders_in_graphviz(seeded_flowctl):
+    dot = seeded_flowctl.ok("dag", E, "--format", "dot")
+    rendered = subprocess.run(["dot", "-Tjson"], input=dot, capture_output=True, text=True, timeout=60, check=True)
+    layout = json.loads(rendered.stdout)
+    objects = layout["objects"]
+    assert {o["name"] for o in objects} == {f"{E}.1", f"{E}.2", f"{E}.3"}
+    status_of = {o["name"]: o["class"].split()[0] for o in objects}
+    assert status_of == {f"{E}.1": "done", f"{E}.2": "todo", f"{E}.3": "in_progress"}
+    assert [(objects[e["tail"]]["name"], objects[e["head"]]["name"]) for e in layout["edges"]] == [
+        (f"{E}.1", f"{E}.2")]
+    svg = subprocess.run(["dot", "-Tsvg"], input=dot, capture_output=True, text=True, timeout=60, check=True).stdout
+    assert svg.count("<g id=\"node") == 3 and 'class="node done critical"' in svg
 
 
 # ── estimate ────────────────────────────────────────────────────────────────────────────────────────────────────

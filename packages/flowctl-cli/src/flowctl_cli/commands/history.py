@@ -20,12 +20,26 @@ def _local_store():
 
 
 @app.command("dag")
-def dag(id: str = typer.Argument(..., help="Epic ID")) -> Result:
-    """Render ASCII DAG of task dependencies for an epic (JSON when piped)."""
-    from flowctl_service import history
+def dag(
+    id: str = typer.Argument(..., help="Epic ID"),
+    format: str = typer.Option("text", "--format", help="text (ASCII boxes), mermaid or dot (Graphviz)"),
+) -> Result:
+    """Render ASCII DAG of task dependencies for an epic (JSON when piped); --format mermaid|dot for a picture."""
+    if format not in ("text", "mermaid", "dot"):
+        import click
 
-    data = history.dag_layers(_local_store(), id)
-    return Result(data, text=history.render_dag_text(data), text_filter="dag", json_when_piped=True)
+        raise click.BadParameter(f"'{format}' is not one of 'text', 'mermaid', 'dot'", param_hint="'--format'")
+    if format == "text":
+        from flowctl_service import history
+
+        data = history.dag_layers(_local_store(), id)
+        return Result(data, text=history.render_dag_text(data), text_filter="dag", json_when_piped=True)
+    from flowctl_service import pictures
+
+    graph = pictures.epic_graph(_local_store(), id)
+    picture = pictures.render(graph, format)
+    # The picture is printed as is, piped or not (it is meant for a file); --json wraps it with the graph.
+    return Result({**graph, "format": format, "diagram": picture}, text=picture)
 
 
 @app.command("estimate")

@@ -13,11 +13,14 @@ from flowctl_core.json_store import FlowPaths
 
 if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
     from .approvals import ApprovalStore
+    from .archive import ArchiveStore
+    from .checkpoints import CheckpointStore
     from .documents import JsonDocument
     from .events import EventStore
     from .gaps import GapStore
     from .locks import LockStore
     from .memory import MemoryStore
+    from .outputs import OutputStore
     from .phases import PhaseStore
     from .pipeline import PipelineStore
     from .reviews import ReviewStore
@@ -25,7 +28,7 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
 
 # Sub-store names accepted by `FlowStore.substore` (the `store` of a put/append/delete mutation).
 SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta",
-                        "reviews"})
+                        "reviews", "outputs", "checkpoints", "archive"})
 
 
 class FlowStore:
@@ -64,9 +67,26 @@ class FlowStore:
         """All epics sorted by id string."""
         return js.list_epics(self.paths)
 
+    def has_epic(self, epic_id: str) -> bool:
+        """True when `epics/<id>.json` exists (nothing is read)."""
+        return self.paths.epic_json(epic_id).exists()
+
+    def epic_numbers(self) -> list[int]:
+        """Epic numbers in use, from the names in `epics/` (legacy `fn-N.json` counted too)."""
+        return js.epic_numbers(self.paths)
+
     def save_epic(self, epic: dict[str, Any]) -> dict[str, Any]:
         """Write an epic record atomically."""
         return js.write_epic(self.paths, epic)
+
+    def delete_epic(self, epic_id: str) -> None:
+        """Remove `epics/<id>.json` and `specs/<id>.md`."""
+        js.remove_file(self.paths.epic_json(epic_id))
+        js.remove_file(self.paths.epic_spec(epic_id))
+
+    def epic_spec_or_none(self, epic_id: str) -> str | None:
+        """The epic's spec verbatim, or None when the file is missing."""
+        return js.read_text(self.paths.epic_spec(epic_id))
 
     def read_epic_spec(self, epic_id: str) -> str:
         """The epic's Markdown spec ('' when missing)."""
@@ -76,6 +96,10 @@ class FlowStore:
         """Write the epic's spec verbatim."""
         js.write_spec(self.paths.epic_spec(epic_id), content)
 
+    def delete_epic_spec(self, epic_id: str) -> None:
+        """Remove `specs/<id>.md`."""
+        js.remove_file(self.paths.epic_spec(epic_id))
+
     # -- tasks ---------------------------------------------------------------------------------------------
     def get_task(self, task_id: str) -> dict[str, Any] | None:
         """The merged task (definition + state status), or None."""
@@ -84,6 +108,22 @@ class FlowStore:
     def get_task_definition(self, task_id: str) -> dict[str, Any] | None:
         """The task definition exactly as stored."""
         return js.read_task_definition(self.paths, task_id)
+
+    def has_task(self, task_id: str) -> bool:
+        """True when `tasks/<id>.json` exists (nothing is read)."""
+        return self.paths.task_json(task_id).exists()
+
+    def task_numbers(self, epic_id: str) -> list[int]:
+        """Task numbers in use in an epic, from the names in `tasks/`."""
+        return js.task_numbers(self.paths, epic_id)
+
+    def get_task_and_state(self, task_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+        """(merged task or None when its definition is missing, its state or None)."""
+        task = js.read_task_definition(self.paths, task_id)
+        if task is None:
+            return None, None
+        state = js.read_state(self.paths, task_id)
+        return js.merge_state(task, state), state
 
     def list_tasks(self, epic_id: str | None = None) -> list[dict[str, Any]]:
         """Merged tasks of one epic (or all) sorted by id string."""
@@ -113,13 +153,25 @@ class FlowStore:
         """Write the task's runtime state atomically."""
         return js.write_state(self.paths, task_id, state)
 
+    def delete_state(self, task_id: str) -> None:
+        """Remove `.state/tasks/<id>.state.json`."""
+        js.remove_file(self.paths.task_state(task_id))
+
     def read_task_spec(self, task_id: str) -> str:
         """The task's Markdown spec ('' when missing)."""
         return js.read_spec(self.paths.task_spec(task_id))
 
+    def task_spec_or_none(self, task_id: str) -> str | None:
+        """The task's spec verbatim, or None when the file is missing."""
+        return js.read_text(self.paths.task_spec(task_id))
+
     def write_task_spec(self, task_id: str, content: str) -> None:
         """Write the task's spec verbatim."""
         js.write_spec(self.paths.task_spec(task_id), content)
+
+    def delete_task_spec(self, task_id: str) -> None:
+        """Remove `tasks/<id>.md`."""
+        js.remove_file(self.paths.task_spec(task_id))
 
     def delete_task(self, task_id: str) -> None:
         """Remove a task's definition, spec and state."""
@@ -134,6 +186,7 @@ class FlowStore:
     def write_config(self, config: dict[str, Any]) -> None:
         """Write config.json (sorted keys)."""
         js.write_config(self.paths, config)
+
 
     # -- sub-stores ----------------------------------------------------------------------------------------
     def substore(self, name: str) -> Any:
@@ -211,3 +264,24 @@ class FlowStore:
         from .reviews import ReviewStore
 
         return ReviewStore(self.paths)
+
+    @cached_property
+    def outputs(self) -> OutputStore:
+        """`outputs/<task>.md`."""
+        from .outputs import OutputStore
+
+        return OutputStore(self.paths)
+
+    @cached_property
+    def checkpoints(self) -> CheckpointStore:
+        """`.state/checkpoint-<epic>.json`."""
+        from .checkpoints import CheckpointStore
+
+        return CheckpointStore(self.paths)
+
+    @cached_property
+    def archive(self) -> ArchiveStore:
+        """`.archive/<epic>/<name>`."""
+        from .archive import ArchiveStore
+
+        return ArchiveStore(self.paths)

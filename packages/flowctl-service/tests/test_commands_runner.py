@@ -27,12 +27,17 @@ def live_members(pgid: int) -> list[int]:
     return out
 
 
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state != "Z"
+def alive(pid: int, grace: float = 2.0) -> bool:
+    """Whether `pid` is still running `grace` seconds after a SIGKILL (its death is not instantaneous)."""
+    deadline = time.monotonic() + grace
+    while True:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return False
+        if state == "Z" or time.monotonic() >= deadline:
+            return state != "Z"
+        time.sleep(0.02)
 
 
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")

@@ -342,3 +342,52 @@ def test_empty_strings_for_required_flags(ws: Flowctl) -> None:
     assert ws.ok("task", "create", "--epic", E, "--title", "", "--json")["title"] == ""
     assert ws.ok("lock-check", "--file", "", "--json") == {"file": "", "locked": False}
     assert tree(ws.cwd.parent) == outside
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Bytes that are not UTF-8, and errors nobody foresaw
+
+
+def _raw_run(flowctl: Flowctl, args: list[bytes], env: dict[str, str | bytes] | None = None):
+    import os
+    import subprocess
+
+    environ = {k.encode(): v.encode() for k, v in flowctl.env.items()}
+    environ.update({k.encode(): v if isinstance(v, bytes) else v.encode() for k, v in (env or {}).items()})
+    return subprocess.run([flowctl.exe.encode(), *args], cwd=flowctl.cwd, capture_output=True, timeout=60,
+                          env=environ if os.name == "posix" else None)
+
+
+@pytest.mark.parametrize("args", [
+    [b"epic", b"create", b"--title", b"\xff\xfe bad"],
+    [b"task", b"create", b"--epic", b"fn-1-x\xc3", b"--title", b"t"],
+    [b"show", b"\x80"],
+])
+def test_non_utf8_arguments_are_a_usage_error_and_write_nothing(initialized_flowctl: Flowctl, args) -> None:
+    before = flow_tree(initialized_flowctl)
+    proc = _raw_run(initialized_flowctl, args)
+    assert proc.returncode == 2 and proc.stdout == b""
+    assert b"invalid UTF-8 was detected in one or more arguments" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+    assert flow_tree(initialized_flowctl) == before
+
+
+def test_a_non_utf8_actor_is_a_clear_error_and_writes_nothing(initialized_flowctl: Flowctl) -> None:
+    before = flow_tree(initialized_flowctl)
+    proc = _raw_run(initialized_flowctl, [b"epic", b"create", b"--title", b"ok", b"--json"],
+                    env={"FLOW_ACTOR": b"\xffdev"})
+    assert proc.returncode == 1
+    assert json.loads(proc.stderr) == {"error": "FLOW_ACTOR is not valid UTF-8", "success": False}
+    assert flow_tree(initialized_flowctl) == before
+
+
+def test_an_unexpected_error_is_one_envelope_line_and_a_traceback_only_with_v(initialized_flowctl: Flowctl) -> None:
+    # The test-only fault hook with an errno name that does not exist raises an error no code path expects.
+    env = {"FLOWCTL_TEST_FAULTS": "raise:write:NOT_AN_ERRNO"}
+    run = initialized_flowctl("epic", "create", "--title", "boom", "--json", env=env)
+    assert run.code == 1 and run.out == "" and "Traceback" not in run.err
+    assert json.loads(run.err) == {"error": "internal error: AttributeError: module 'errno' has no attribute "
+                                            "'NOT_AN_ERRNO'", "success": False}
+    verbose = initialized_flowctl("-v", "epic", "create", "--title", "boom", "--json", env=env)
+    assert verbose.code == 1 and "Traceback" in verbose.err
+    assert initialized_flowctl.ok("epics", "--json")["epics"] == []  # the batch was rolled back both times

@@ -258,8 +258,21 @@ def test_store_lock_is_reentrant_in_process(tmp_path):
 def test_lock_timeout_env(monkeypatch):
     monkeypatch.setenv("FLOWCTL_LOCK_TIMEOUT", "2.5")
     assert JS.lock_timeout() == 2.5
-    monkeypatch.setenv("FLOWCTL_LOCK_TIMEOUT", "soon")
-    assert JS.lock_timeout() == 60.0
+    monkeypatch.setenv("FLOWCTL_LOCK_TIMEOUT", "0")
+    assert JS.lock_timeout() == 0.0
+    for bad in ("soon", "nan", "inf", "-1", "-inf"):
+        monkeypatch.setenv("FLOWCTL_LOCK_TIMEOUT", bad)
+        with pytest.raises(InvalidInputError, match="FLOWCTL_LOCK_TIMEOUT"):
+            JS.lock_timeout()
+
+
+def test_store_lock_is_reentrant_through_a_symlinked_spelling(tmp_path):
+    flow = tmp_path / "shared"
+    flow.mkdir()
+    (tmp_path / ".flow").symlink_to(flow)
+    with JS.store_lock(flow, timeout=0.2), JS.store_lock(tmp_path / ".flow", timeout=0.2):
+        pass  # the second spelling is the same lock: no self-deadlock, no timeout
+    assert JS._held == {}
 
 
 # ---------------------------------------------------------------------------------------------------------

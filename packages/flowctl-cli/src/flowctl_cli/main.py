@@ -23,8 +23,48 @@ def hoist(argv: list[str]) -> list[str]:
     return flags + rest
 
 
+INVALID_UTF8 = "error: invalid UTF-8 was detected in one or more arguments\n\nFor more information, try '--help'.\n"
+
+
+def _valid_utf8(arg: str) -> bool:
+    # Python decodes argv with surrogateescape: undecodable bytes become lone surrogates, which UTF-8 refuses.
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def run(argv: list[str]) -> int:
-    """Run one flowctl invocation and return its exit code."""
+    """Run one flowctl invocation and return its exit code; an unexpected error is one envelope line, exit 1."""
+    if not all(map(_valid_utf8, argv)):
+        sys.stderr.write(INVALID_UTF8)  # clap's usage error for the same input, exit 2; nothing is written
+        return 2
+    try:
+        return _run(argv)
+    except Exception as err:  # a bug or an unforeseen OS condition: never a traceback unless asked for
+        from .output import render_error
+
+        if _verbose(argv):
+            import traceback
+
+            traceback.print_exc()
+        render_error(f"internal error: {type(err).__name__}: {_one_line(err)}")
+        return 1
+
+
+def _verbose(argv: list[str]) -> bool:
+    import os
+
+    return bool(os.environ.get("FLOWCTL_LOG")) or any(a in ("-v", "-vv", "--verbose") for a in argv)
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return text[0] if text else "(no detail)"
+
+
+def _run(argv: list[str]) -> int:
     import click
     import typer
 

@@ -14,6 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -135,32 +136,45 @@ def _fsync_dir(directory: Path) -> None:
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
-    """Replace `path` atomically: temp file in the same directory, fsync, os.replace, fsync the directory."""
+    """Replace `path` atomically: temp file in the same directory, fsync, os.replace, fsync the directory.
+
+    A failed write removes its temp file; the old content stays in place.
+    """
     if isinstance(data, str):
         data = data.encode("utf-8")
     parent = path.parent
+    tmp: Path | None = None
     try:
+        _before_write(path, "file")
         parent.mkdir(parents=True, exist_ok=True)
         tmp = parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns() % 10**9}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
             while view:
+                if _FAULTS:
+                    _faults().stage("write", path)
                 view = view[os.write(fd, view):]
+            if _FAULTS:
+                _faults().stage("fsync", path)
             os.fsync(fd)
         finally:
             os.close(fd)
-        try:
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
+        if _FAULTS:
+            _faults().stage("replace", path)
+        os.replace(tmp, path)
+        tmp = None
         _fsync_dir(parent)
     except FlowError:
         raise
     except OSError as err:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    if _FAULTS:
+        _faults().after_write(path)
 
 
 def write_json(path: Path, obj: Any, *, sort_keys: bool = False, newline: bool = False) -> None:
@@ -174,6 +188,7 @@ def append_line(path: Path, line: str) -> None:
         line += "\n"
     data = line.encode("utf-8")
     try:
+        _before_write(path, "append")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
@@ -187,9 +202,13 @@ def append_line(path: Path, line: str) -> None:
                 size = os.fstat(fd).st_size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
                     data = b"\n" + data
+            if _FAULTS:
+                _faults().stage("append", path)
             written = os.write(fd, data)
             if written != len(data):  # only on a full disk; never leave half a line behind silently
                 raise StoreIOError(f"IO error: {path}: short write ({written} of {len(data)} bytes)")
+            if _FAULTS:
+                _faults().stage("fsync", path)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -197,17 +216,108 @@ def append_line(path: Path, line: str) -> None:
         raise
     except OSError as err:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    if _FAULTS:
+        _faults().after_write(path)
 
 
 def remove_file(path: Path) -> bool:
     """Delete a file if present; return whether it existed."""
     try:
+        if not os.path.lexists(path):
+            return False
+        _before_write(path, "file")
+        if _FAULTS:
+            _faults().stage("unlink", path)
         os.unlink(path)
-        return True
     except FileNotFoundError:
         return False
+    except FlowError:
+        raise
     except OSError as err:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    if _FAULTS:
+        _faults().after_write(path)
+    return True
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The undo journal of a running batch (journal.py) and the test-only fault hook (faults.py)
+
+_JOURNAL: ContextVar[Any] = ContextVar("flowctl_journal", default=None)
+# FLOWCTL_TEST_FAULTS arms crash and I/O-error injection for the crash-point and fault tests; unset, it costs one
+# truthiness check per write.
+_FAULTS = os.environ.get("FLOWCTL_TEST_FAULTS", "")
+
+
+def _faults() -> Any:
+    from . import faults
+
+    return faults
+
+
+def _before_write(path: Path, kind: str) -> None:
+    """Journal how to undo the coming write (inside a batch), then give the fault hook its turn."""
+    journal = _JOURNAL.get()
+    if journal is not None:
+        try:
+            journal.record(path, kind)
+        except OSError as err:
+            raise StoreIOError(f"IO error: {journal.path}: {os_error_text(err)}") from err
+    if _FAULTS:
+        _faults().before_write(path)
+
+
+@contextlib.contextmanager
+def journaled(flow_dir: Path) -> Iterator[None]:
+    """Run a batch of writes all-or-nothing: a failure rolls back at once, a crash at the next call."""
+    from .journal import Journal
+
+    journal = Journal(flow_dir)
+    token = _JOURNAL.set(journal)
+    try:
+        yield
+    except BaseException:
+        _JOURNAL.reset(token)
+        journal.abandon()
+        with contextlib.suppress(FlowError, OSError):  # still failing (disk full): the next call rolls back
+            recover(flow_dir)
+        raise
+    _JOURNAL.reset(token)
+    try:
+        journal.commit()
+    except OSError as err:
+        raise StoreIOError(f"IO error: {journal.path}: {os_error_text(err)}") from err
+
+
+def recover(flow_dir: Path) -> list[str]:
+    """Roll back the batch a crash left unfinished (call with the store lock held); return the restored paths."""
+    from . import journal as journal_mod
+
+    if journal_mod.pending(flow_dir) is None:
+        return []
+
+    def restore(target: Path, data: bytes | None) -> None:
+        if data is None:
+            remove_file(target)
+        else:
+            atomic_write(target, data)
+
+    token = _JOURNAL.set(None)
+    try:
+        restored = journal_mod.rollback(flow_dir, restore)
+        write_json(Path(flow_dir) / ".state" / journal_mod.RECOVERY_NAME,
+                   {"at": _now_text(), "outcome": "rolled back", "restored": restored}, sort_keys=True)
+    except OSError as err:
+        raise StoreIOError(f"IO error: {flow_dir}: {os_error_text(err)}") from err
+    finally:
+        _JOURNAL.reset(token)
+    return restored
+
+
+def _now_text() -> str:
+    from .timefmt import now_off
+
+    return now_off()
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -220,11 +330,17 @@ _held: dict[tuple[str, int], list[int]] = {}
 
 
 def lock_timeout() -> float:
-    """Seconds to wait for the store lock (env FLOWCTL_LOCK_TIMEOUT, default 60)."""
-    try:
-        return float(os.environ.get("FLOWCTL_LOCK_TIMEOUT", "60"))
-    except ValueError:
+    """Seconds to wait for the store lock: env FLOWCTL_LOCK_TIMEOUT (a finite number ≥ 0), default 60."""
+    text = os.environ.get("FLOWCTL_LOCK_TIMEOUT", "").strip()
+    if not text:
         return 60.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (0 <= value < float("inf")):  # nan fails every comparison: it would wait forever
+        raise InvalidInputError(f"Invalid FLOWCTL_LOCK_TIMEOUT {text!r}: expected a finite number of seconds >= 0")
+    return value
 
 
 @contextlib.contextmanager
@@ -233,7 +349,9 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
     import threading
 
     path = flow_dir / LOCK_NAME
-    key = (str(path), threading.get_ident())
+    # Keyed by the real file: two spellings of one .flow (the symlink and its target) are one lock, so a thread
+    # never waits on itself.
+    key = (os.path.realpath(path), threading.get_ident())
     held = _held.get(key)
     if held is not None:
         held[1] += 1
@@ -280,6 +398,8 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
                 delay = min(delay * 2, 0.05)
         _held[key] = [fd, 1]
         try:
+            if os.path.exists(os.path.join(flow_dir, ".state", "journal.jsonl")):
+                recover(flow_dir)  # a batch died half-way: put its files back before anyone reads or writes
             yield
         finally:
             del _held[key]
@@ -329,6 +449,7 @@ class FlowPaths:
         self.pipeline = self.state / "pipeline.json"
         self.phases = self.state / "phases.json"
         self.approvals = self.state / "approvals.json"
+        self.journal = self.state / "journal.jsonl"  # the undo journal of a running batch (journal.py)
 
     def epic_json(self, epic_id: str) -> Path:
         """`epics/<id>.json`."""

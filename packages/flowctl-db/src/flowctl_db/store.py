@@ -58,6 +58,18 @@ class FlowStore:
         with js.store_lock(self.paths.root, timeout):
             yield
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Make the writes inside all-or-nothing (an undo journal; hold the store lock around it)."""
+        with js.journaled(self.paths.root):
+            yield
+
+    def recover(self) -> None:
+        """Roll back a batch a crash left half-done (taking the store lock does it); a no-op otherwise."""
+        if self.paths.journal.exists():
+            with self.lock():
+                pass
+
     # -- epics ---------------------------------------------------------------------------------------------
     def get_epic(self, epic_id: str) -> dict[str, Any] | None:
         """The epic record, or None."""

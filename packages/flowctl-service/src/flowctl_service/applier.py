@@ -26,13 +26,13 @@ class ChangesApplier:
     def apply(self, changes: ch.Changes) -> int:
         """Apply every mutation under the store lock; return how many were applied.
 
-        The lock makes the batch atomic with respect to other flowctl processes. A failure stops the batch
-        (earlier mutations stay applied, as in the reference); every file write itself is atomic.
+        The lock makes the batch atomic with respect to other flowctl processes, and the undo journal makes it
+        all-or-nothing: a failure rolls back the mutations already applied, a crash is rolled back by the next call.
         """
         if changes.is_empty():
             return 0
         applied = 0
-        with self.store.lock():
+        with self.store.lock(), self.store.transaction():
             for mutation in changes.mutations:
                 self._apply_one(mutation)
                 if ch.event_type(mutation) is not None:

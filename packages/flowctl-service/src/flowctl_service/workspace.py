@@ -17,7 +17,7 @@ def require_store(cwd: Path) -> FlowStore:
     flow = location.flow_dir_for(cwd)
     if not flow.exists():
         raise InvalidInputError(FLOW_MISSING)
-    return FlowStore(flow)
+    return _opened(FlowStore(flow))
 
 
 def auto_store(cwd: Path) -> FlowStore:
@@ -29,7 +29,13 @@ def auto_store(cwd: Path) -> FlowStore:
         except FlowError as err:
             raise InvalidInputError(
                 f".flow/ does not exist and auto-create failed: {err}. Run 'flowctl init' first.") from err
-    return FlowStore(flow)
+    return _opened(FlowStore(flow))
+
+
+def _opened(store: FlowStore) -> FlowStore:
+    """Every command, reads included, first rolls back a batch that a crash left half-done."""
+    store.recover()
+    return store
 
 
 def _git_config(cwd: Path, key: str) -> str | None:
@@ -46,6 +52,10 @@ def resolve_actor(cwd: Path) -> str:
     for var in ("FLOW_ACTOR", "FLOWCTL_ACTOR"):
         value = os.environ.get(var, "").strip()
         if value:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise InvalidInputError(f"{var} is not valid UTF-8") from None
             return value
     return (_git_config(cwd, "user.email") or _git_config(cwd, "user.name")
             or os.environ.get("USER", "").strip() or "unknown")

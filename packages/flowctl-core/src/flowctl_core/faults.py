@@ -1,0 +1,59 @@
+"""Test-only fault injection at the write points of json_store, armed by the FLOWCTL_TEST_FAULTS variable.
+
+Comma-separated rules:
+* `trace:FILE`        append one line per write point (`N kind path`) to FILE, to enumerate the crash points;
+* `crash:before:N`    SIGKILL this process right before its N-th write (1-based), `crash:after:N` right after it;
+* `raise:STAGE:ERRNO[:N]`  fail the N-th (default 1st) STAGE (`write`, `fsync`, `replace`, `append`, `unlink`) with
+  OSError(ERRNO), e.g. `raise:fsync:EIO`.
+Nothing here runs unless the variable is set.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+from pathlib import Path
+
+
+def _rules() -> list[list[str]]:
+    return [r.split(":") for r in os.environ.get("FLOWCTL_TEST_FAULTS", "").split(",") if r]
+
+
+_RULES = _rules()
+_writes = 0
+_stages: dict[str, int] = {}
+
+
+def _crash() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def before_write(path: Path) -> None:
+    """A write point is about to change `path`."""
+    global _writes
+    _writes += 1
+    for rule in _RULES:
+        if rule[0] == "trace":
+            with open(":".join(rule[1:]), "a", encoding="utf-8") as f:
+                f.write(f"{_writes} {path}\n")
+        elif rule[:2] == ["crash", "before"] and int(rule[2]) == _writes:
+            _crash()
+
+
+def after_write(path: Path) -> None:
+    """The write point has changed `path`."""
+    for rule in _RULES:
+        if rule[:2] == ["crash", "after"] and int(rule[2]) == _writes:
+            _crash()
+
+
+def stage(name: str, path: Path) -> None:
+    """One stage of a write; raise the configured OSError when a rule names this occurrence."""
+    _stages[name] = _stages.get(name, 0) + 1
+    for rule in _RULES:
+        if rule[0] == "raise" and rule[1] == name:
+            nth = int(rule[3]) if len(rule) > 3 else 1
+            if _stages[name] == nth:
+                code = getattr(errno, rule[2])
+                raise OSError(code, os.strerror(code), str(path))

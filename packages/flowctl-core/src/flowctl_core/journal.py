@@ -1,0 +1,145 @@
+"""The undo journal that makes a multi-file change all-or-nothing.
+
+While a batch runs, every primitive write under `.flow/` (atomic replace, append, delete) first records how to undo
+it in `.state/journal.jsonl` and fsyncs that record; only then does it touch the file. When the batch finishes the
+journal is deleted: that unlink is the commit point. A journal still present at the next call means the batch
+died half-way; `rollback` then restores every recorded file, newest first, so readers see the state before the
+batch. Rolling back is idempotent, so a crash during recovery is recovered by the next call.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+JOURNAL_NAME = "journal.jsonl"
+RECOVERY_NAME = "last-recovery.json"
+
+
+class Journal:
+    """The undo records of one running batch in `<flow>/.state/journal.jsonl`."""
+
+    def __init__(self, flow_dir: Path) -> None:
+        self.root = Path(flow_dir)
+        self.path = self.root / ".state" / JOURNAL_NAME
+        self.recorded: set[tuple[str, str]] = set()
+        self._fd: int | None = None
+
+    def record(self, path: Path, kind: str) -> None:
+        """Before `path` is replaced/deleted (`file`) or appended to (`append`): journal how to undo it."""
+        rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
+        if (rel, kind) in self.recorded or (rel, "file") in self.recorded:
+            return  # the first record of a path already restores its state from before the batch
+        entry: dict[str, Any] = {"path": rel, "kind": kind}
+        try:
+            if kind == "append":
+                entry["size"] = os.stat(path).st_size
+            else:
+                with open(path, "rb") as f:
+                    entry["old"] = base64.b64encode(f.read()).decode("ascii")
+        except FileNotFoundError:
+            entry["absent"] = True
+        line = (json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode("ascii")
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+            _fsync_dir(self.path.parent)  # the journal's existence must survive a crash before the first write
+        os.write(self._fd, line)
+        os.fsync(self._fd)
+        self.recorded.add((rel, kind))
+
+    def commit(self) -> None:
+        """The batch is complete: delete the journal (the commit point)."""
+        if self._fd is None:
+            return
+        os.close(self._fd)
+        self._fd = None
+        os.unlink(self.path)
+        _fsync_dir(self.path.parent)
+
+    def abandon(self) -> None:
+        """Close the journal without committing (the batch failed; the next call rolls it back)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
+def pending(flow_dir: Path) -> Path | None:
+    """The journal of an unfinished batch, or None."""
+    path = Path(flow_dir) / ".state" / JOURNAL_NAME
+    return path if os.path.exists(path) else None
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """The whole journal records; a torn last line (its write never started) is ignored."""
+    entries = []
+    with open(path, "rb") as f:
+        for line in f.read().split(b"\n"):
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and isinstance(entry.get("path"), str):
+                entries.append(entry)
+    return entries
+
+
+def rollback(flow_dir: Path, restore: Any) -> list[str]:
+    """Undo an unfinished batch, newest record first; return the restored paths (relative to the flow dir).
+
+    `restore(path, data_or_None)` writes the old bytes atomically or deletes the file; appends are truncated back.
+    The caller holds the store lock and runs this with journaling off.
+    """
+    root = Path(flow_dir)
+    path = pending(root)
+    if path is None:
+        return []
+    entries = read_entries(path)
+    restored = []
+    for entry in reversed(entries):
+        target = root / entry["path"]
+        if not _inside(root, target):
+            continue  # a hand-made journal never makes recovery write outside .flow/
+        if entry.get("kind") == "append":
+            size = 0 if entry.get("absent") else int(entry.get("size", 0))
+            if os.path.exists(target) and os.stat(target).st_size > size:
+                with open(target, "r+b") as f:
+                    f.truncate(size)
+                    f.flush()
+                    os.fsync(f.fileno())
+        else:
+            restore(target, None if entry.get("absent") else base64.b64decode(entry.get("old", "")))
+        restored.append(entry["path"])
+        _remove_temp_files(target.parent, target.name)
+    os.unlink(path)
+    _fsync_dir(path.parent)
+    return restored
+
+
+def _inside(root: Path, target: Path) -> bool:
+    real_root = os.path.realpath(root)
+    return os.path.commonpath([real_root, os.path.realpath(target)]) == real_root
+
+
+def _remove_temp_files(directory: Path, name: str) -> None:
+    """Delete the temp files a killed atomic write of `name` left behind (`.<name>.<pid>.<n>.tmp`)."""
+    try:
+        leftovers = [e for e in os.listdir(directory) if e.startswith(f".{name}.") and e.endswith(".tmp")]
+    except OSError:
+        return
+    for entry in leftovers:
+        try:
+            os.unlink(directory / entry)
+        except OSError:
+            pass
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

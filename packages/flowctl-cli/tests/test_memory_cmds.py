@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,7 +13,7 @@ GLOBAL = "Avoid global state in tests. Use fixtures with pytest\nsecond line"
 
 
 def today() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    return datetime.now(UTC).strftime("%Y-%m-%d")
 
 
 def memory_dir(flowctl):
@@ -215,7 +215,7 @@ def test_verify(mem):
 
 
 def test_gc(mem):
-    old = (datetime.now(timezone.utc) - timedelta(days=100)).strftime("%Y-%m-%d")
+    old = (datetime.now(UTC) - timedelta(days=100)).strftime("%Y-%m-%d")
     lines = index_lines(mem)
     lines[0]["created"] = old
     (memory_dir(mem) / "index.jsonl").write_text("".join(json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n"

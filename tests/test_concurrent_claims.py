@@ -34,8 +34,8 @@ def test_eight_actors_start_the_same_task_exactly_one_wins(initialized_flowctl):
     (task,) = make_epic(initialized_flowctl, 1)
     before = len(event_lines(initialized_flowctl))
     actors = [f"agent-{i}" for i in range(8)]
-    procs = [spawn(initialized_flowctl, "start", task, "--json", actor=a) for a in actors]
-    results = [finish(p) for p in procs]
+    runs = initialized_flowctl.race(*[("start", task, "--json")] * 8, env=[{"FLOW_ACTOR": a} for a in actors])
+    results = [(r.code, r.out, r.err) for r in runs]
 
     winners = [a for a, (code, _, _) in zip(actors, results, strict=True) if code == 0]
     assert len(winners) == 1, results

@@ -35,6 +35,7 @@ class Job:
     expect: dict = field(default_factory=dict)
     proc: subprocess.Popen | None = None
     killed: bool = False
+    env: dict = field(default_factory=dict)
     code: int | None = None
     out: str = ""
     err: str = ""
@@ -42,18 +43,28 @@ class Job:
 
 def spawn(flowctl: Flowctl, job: Job) -> None:
     """Start the job's flowctl in its own process group (so a kill takes nothing else with it)."""
-    job.proc = subprocess.Popen([flowctl.exe, *job.args, "--json"], cwd=flowctl.cwd, env=flowctl.env, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+    job.proc = subprocess.Popen([flowctl.exe, *job.args, "--json"], cwd=flowctl.cwd, env={**flowctl.env, **job.env},
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def run_round(flowctl: Flowctl, jobs: list[Job], rng: random.Random, kill_window: float) -> None:
-    """Start every job at once, SIGKILL about half of them after a random delay, then collect all outcomes."""
+    """Start every job at once and kill about half of them, then collect all outcomes.
+
+    Half of the victims kill themselves at a write point (the test-only fault hook: SIGKILL right before or right
+    after their 1st–3rd write), so kills certainly land inside writes; the other half get a SIGKILL after a
+    random delay, wherever they are (start-up, waiting for the lock, writing).
+    """
+    victims = [job for job in jobs if rng.random() < 0.5]
+    timed = []
+    for job in victims:
+        if rng.random() < 0.5:
+            job.env = {"FLOWCTL_TEST_FAULTS": f"crash:{rng.choice(['before', 'after'])}:{rng.randint(1, 3)}"}
+        else:
+            timed.append((rng.uniform(0, kill_window), job))
     for job in jobs:
         spawn(flowctl, job)
     start = time.monotonic()
-    victims = sorted(((rng.uniform(0, kill_window), job) for job in jobs if rng.random() < 0.5),
-                     key=lambda pair: pair[0])
-    for delay, job in victims:
+    for delay, job in sorted(timed, key=lambda pair: pair[0]):
         time.sleep(max(0.0, start + delay - time.monotonic()))
         if job.proc.poll() is None:
             os.kill(job.proc.pid, signal.SIGKILL)
@@ -124,6 +135,8 @@ def test_sigkilled_writers_leave_a_consistent_store(initialized_flowctl: Flowctl
 
     killed = sum(job.killed for job in all_jobs)
     assert 0 < killed < len(all_jobs), killed  # the run really mixed killed and completed writers
+    in_writes = sum(job.killed and "crash:" in job.env.get("FLOWCTL_TEST_FAULTS", "") for job in all_jobs)
+    assert in_writes >= ROUNDS, in_writes  # and many kills landed inside a write, not only in start-up
 
     # No partially written file: every JSON file parses; temp files are only ever hidden `.<name>.<pid>.<n>.tmp`.
     for path in flow_files(flow):
@@ -191,7 +204,10 @@ def test_sigkilled_writers_leave_a_consistent_store(initialized_flowctl: Flowctl
             assert proc.returncode == 0, (task, err)
             assert json.loads(out)["id"] == task
 
-    # `validate` finds no corrupt file (a killed create may leave a task without its spec: not corruption).
+    # A killed create is rolled back whole (the undo journal): every task definition has its spec.
+    for task_id in definitions:
+        assert (flow / "tasks" / f"{task_id}.md").exists(), task_id
+    # `validate` finds no corrupt file.
     run = initialized_flowctl("validate", "--all", "--json")
     assert "Traceback" not in run.err
     report = run.json

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import subprocess
@@ -110,6 +111,32 @@ class Flowctl:
         code = proc.wait(timeout=120)
         assert code == 0, f"flowctl {' '.join(args)} exited {code}: {err}"
         return b"".join(chunks).decode().replace("\r\n", "\n")
+
+    def race(self, *commands: tuple[str, ...], env: list[dict[str, str]] | None = None) -> list[Run]:
+        """Run several `flowctl` commands so that they reach the store lock at the same moment.
+
+        Each process waits at a barrier just before it takes the store lock (the test-only fault hook), and all
+        are released together once every one is there (or has finished without the lock). Started one after
+        another instead, their start-up would spread them out and a missing lock would rarely show.
+        """
+        import tempfile
+        import time
+
+        with tempfile.TemporaryDirectory() as tmp:
+            go = os.path.join(tmp, "go")
+            procs = [subprocess.Popen([self.exe, *args], cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      text=True, env={**self.env, **(env[i] if env else {}),
+                                                      "FLOWCTL_TEST_FAULTS": f"barrier:{go}"})
+                     for i, args in enumerate(commands)]
+            deadline = time.monotonic() + 60
+            while len(glob.glob(f"{glob.escape(go)}.ready.*")) + sum(p.poll() is not None for p in procs) < len(procs):
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(0.005)
+            open(go, "w").close()
+            outcomes = [p.communicate(timeout=120) for p in procs]
+        return [Run(list(args), p.returncode, out, err)
+                for args, p, (out, err) in zip(commands, procs, outcomes, strict=True)]
 
     @property
     def flow(self) -> Path:

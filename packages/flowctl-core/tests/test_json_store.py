@@ -66,19 +66,40 @@ def test_dumps_escapes_like_serde():
     assert JS.dumps_pretty([]) == "[]" and JS.dumps_pretty({}) == "{}"
 
 
-def test_concurrent_atomic_writers_never_leave_a_partial_file(tmp_path):
+def test_a_reader_never_sees_a_partial_file_while_writers_replace_it(tmp_path):
+    """Writers replace the file with documents of different lengths while a reader parses it non-stop.
+
+    A plain `open(path, "w")` + write lets the reader catch an empty or truncated file; the atomic replace never.
+    """
     target = tmp_path / "big.json"
-    run_workers(tmp_path, """
+    JS.atomic_write(target, json.dumps({"w": -1, "pad": ""}))
+    script = tmp_path / "worker.py"
+    script.write_text(textwrap.dedent("""
         import sys
         from pathlib import Path
         from flowctl_core.json_store import atomic_write
         i = int(sys.argv[1])
-        for n in range(30):
-            atomic_write(Path(sys.argv[2]), ('{"w": %d, "pad": "%s"}' % (i, "x" * 20000)))
-    """, 6, str(target))
-    assert json.loads(target.read_text())["pad"] == "x" * 20000
-    assert os.listdir(tmp_path) == sorted(["big.json", "worker.py"]) or set(os.listdir(tmp_path)) == {
-        "big.json", "worker.py"}
+        for n in range(40):
+            atomic_write(Path(sys.argv[2]), '{"w": %d, "pad": "%s"}' % (i, "x" * (1000 + 7919 * ((i * 40 + n) % 23))))
+    """))
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    procs = [subprocess.Popen([sys.executable, str(script), str(i), str(target)], env=env, stderr=subprocess.PIPE,
+                              text=True) for i in range(4)]
+    reads, bad = 0, []
+    while any(p.poll() is None for p in procs) or reads == 0:
+        data = target.read_bytes()
+        reads += 1
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            bad.append(len(data))
+            continue
+        assert set(doc) == {"w", "pad"} and set(doc["pad"]) <= {"x"}
+    for p in procs:
+        assert p.wait(timeout=120) == 0, p.stderr.read()
+    assert not bad, f"{len(bad)} of {reads} reads saw a partial file (sizes {bad[:5]})"
+    assert reads > 50  # the reader really ran alongside the writers
+    assert sorted(os.listdir(tmp_path)) == ["big.json", "worker.py"]  # no temp file left behind
 
 
 # ---------------------------------------------------------------------------------------------------------

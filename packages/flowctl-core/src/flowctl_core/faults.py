@@ -4,7 +4,9 @@ Comma-separated rules:
 * `trace:FILE`        append one line per write point (`N kind path`) to FILE, to enumerate the crash points;
 * `crash:before:N`    SIGKILL this process right before its N-th write (1-based), `crash:after:N` right after it;
 * `raise:STAGE:ERRNO[:N]`  fail the N-th (default 1st) STAGE (`write`, `fsync`, `replace`, `append`, `unlink`) with
-  OSError(ERRNO), e.g. `raise:fsync:EIO`.
+  OSError(ERRNO), e.g. `raise:fsync:EIO`;
+* `barrier:PATH`      before taking the store lock the first time, create `PATH.ready.<pid>` and wait until PATH
+  exists, so racing processes reach the lock together (their start-up no longer spreads them out).
 Nothing here runs unless the variable is set.
 """
 
@@ -23,10 +25,28 @@ def _rules() -> list[list[str]]:
 _RULES = _rules()
 _writes = 0
 _stages: dict[str, int] = {}
+_barrier_done = False
 
 
 def _crash() -> None:
     os.kill(os.getpid(), signal.SIGKILL)
+
+
+def at_lock() -> None:
+    """The process is about to take the store lock: wait at the barrier, once."""
+    global _barrier_done
+    if _barrier_done:
+        return
+    _barrier_done = True
+    for rule in _RULES:
+        if rule[0] == "barrier":
+            import time
+
+            go = ":".join(rule[1:])
+            open(f"{go}.ready.{os.getpid()}", "w").close()
+            deadline = time.monotonic() + 60
+            while not os.path.exists(go) and time.monotonic() < deadline:
+                time.sleep(0.0005)
 
 
 def before_write(path: Path) -> None:

@@ -361,6 +361,8 @@ def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
             held[1] -= 1
         return
     timeout = lock_timeout() if timeout is None else timeout
+    if _FAULTS:
+        _faults().at_lock()
     try:
         import fcntl
     except ImportError:  # pragma: no cover - non-POSIX platforms fall back to filelock

@@ -159,8 +159,10 @@ KINDS: dict[str, tuple[str, dict[str, Callable[[Flowctl], bytes]], list[list[str
     "gaps": (f"gaps/{E}.json",
              {"object": fixed(b'{"1": "login"}'),
               "gap id is text": fixed(b'[{"id": "one", "capability": "x", "priority": "required", "source": "m"}]')},
-             [["epic", "close", E]],
-             [["epic", "title", E, "--title", "Renamed"]]),
+             [["epic", "close", E], ["gap", "list", "--epic", E], ["gap", "check", "--epic", E],
+              ["gap", "add", "--epic", E, "--capability", "login"]],  # D26: the reference overwrote the file here
+             [["epic", "title", E, "--title", "Renamed"], ["gap", "resolve", "--epic", E, "--id", "1"],
+              ["gap", "resolve", "1"]]),
     "phases": (".state/phases.json",
                {"array": fixed(b'["1"]')},
                [["restart", T1, "--force"]],
@@ -170,7 +172,22 @@ KINDS: dict[str, tuple[str, dict[str, Callable[[Flowctl], bytes]], list[list[str
                  [["epic", "title", E, "--title", "Renamed"]], []),
     "approvals": (".state/approvals.json",
                   {"object": fixed(b'{"apv-1": "pending"}')},
-                  [["epic", "title", E, "--title", "Renamed"]], []),
+                  [["epic", "title", E, "--title", "Renamed"], ["approval", "list"],
+                   ["approval", "create", "--task", T1, "--kind", "generic", "--payload", "{}"]],
+                  [["approval", "list", "--pending"], ["approval", "show", "apv-1"],
+                   ["approval", "show", "apv-1", "--wait", "--timeout", "0"], ["approval", "approve", "apv-1"],
+                   ["approval", "reject", "apv-1", "--reason", "no"]]),
+    "checkpoint": (f".state/checkpoint-{E}.json",
+                   {"array": fixed(b"[]"),
+                    "task of another epic": fixed(json.dumps(
+                        {"epic": None, "tasks": [{"state": None, "task": {"id": "fn-2-other.1"}}]}).encode()),
+                    "traversal task id": fixed(json.dumps(
+                        {"epic": None, "tasks": [{"state": None, "task": {
+                            "id": "../../escape", "epic": E, "title": "x", "created_at": "2026-01-01T00:00:00Z",
+                            "updated_at": "2026-01-01T00:00:00Z"}}]}).encode()),
+                    "state without status": fixed(json.dumps({"epic": None, "tasks": [{"state": {"bogus": 1},
+                                                                                        "task": None}]}).encode())},
+                   [["checkpoint", "restore", "--epic", E], ["checkpoint", "save", "--epic", E]], []),
 }
 
 CASES = [(kind, name) for kind, (_, wrong, _, _) in KINDS.items() for name in [*GARBAGE, *wrong]]
@@ -184,7 +201,7 @@ def prepare(flowctl: Flowctl, kind: str) -> None:
             flowctl.ok("start", task)
             flowctl.ok("done", task, "--summary", "ok")
     if kind == "approvals":  # a pending approval on one of the epic's tasks, which a rename would re-point
-        FlowStore(flowctl.flow).approvals.create(T3, "generic", {"why": "check"})
+        flowctl.ok("approval", "create", "--task", T3, "--kind", "generic", "--payload", '{"why": "check"}')
     if kind == "phases":  # progress to forget, and a finished task that `task reset` really resets
         FlowStore(flowctl.flow).phases.mark_done(T1, "1")
         flowctl.ok("start", T3)
@@ -260,26 +277,16 @@ def refuses(path: Path, call: Callable[[], object]) -> None:
     assert path.read_bytes() == before
 
 
-@pytest.mark.parametrize("payload", [*GARBAGE.values(), b'{"apv-1": "pending"}'], ids=[*GARBAGE, "object"])
-def test_store_approvals_corrupt_file(ws: Flowctl, payload: bytes) -> None:
-    store = FlowStore(ws.flow)
-    path = corrupt(ws, ".state/approvals.json", payload)
-    refuses(path, store.approvals.list)
-    refuses(path, lambda: store.approvals.get("apv-1"))
-    refuses(path, lambda: store.approvals.create(T1, "generic", {}))
-    refuses(path, lambda: store.approvals.approve("apv-1", "me"))
-
-
-def test_store_approvals_keep_malformed_elements_verbatim(ws: Flowctl) -> None:
+def test_approvals_keep_malformed_elements_verbatim(ws: Flowctl) -> None:
     # D27: the reference dropped elements that did not parse on its next write; they stay, in place.
-    store = FlowStore(ws.flow)
-    good = store.approvals.create(T1, "generic", {"n": 1})
+    ws.ok("approval", "create", "--task", T1, "--kind", "generic", "--payload", '{"n": 1}', "--json")
     path = ws.flow / ".state" / "approvals.json"
+    [good] = json.loads(path.read_bytes())
     malformed = [{"id": "apv-broken", "kind": "sideways"}, 42, "text"]
     path.write_text(json.dumps([malformed[0], good, *malformed[1:]], indent=2, sort_keys=True))
-    assert [a["id"] for a in store.approvals.list()] == [good["id"]]
-    second = store.approvals.create(T3, "mutation", None)
-    store.approvals.reject(good["id"], "me", "no")
+    assert [a["id"] for a in ws.ok("approval", "list", "--json")["data"]] == [good["id"]]
+    second = ws.ok("approval", "create", "--task", T3, "--kind", "mutation", "--payload", "null", "--json")
+    ws.ok("approval", "reject", good["id"], "--reason", "no")
     stored = json.loads(path.read_bytes())
     assert stored[0] == malformed[0] and stored[2:4] == malformed[1:]
     assert stored[1]["id"] == good["id"] and stored[1]["status"] == "rejected"
@@ -294,8 +301,7 @@ def test_store_gaps_corrupt_file(ws: Flowctl, payload: bytes) -> None:
     path = corrupt(ws, f"gaps/{E}.json", payload)
     refuses(path, lambda: store.gaps.read(E))
     refuses(path, lambda: store.gaps.check(E))
-    refuses(path, lambda: store.gaps.add(E, "login"))  # D26: the reference overwrote the file here
-    refuses(path, lambda: store.gaps.resolve(E, gap_id=1))
+    refuses(path, lambda: store.gaps.open_blocking(E))
 
 
 @pytest.mark.parametrize("payload", [*GARBAGE.values(), b'["plan"]'], ids=[*GARBAGE, "array"])

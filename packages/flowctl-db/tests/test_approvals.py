@@ -1,4 +1,6 @@
-"""ApprovalStore: sorted-key file, ids, list order, resolve transitions, unparseable elements kept (D27)."""
+"""ApprovalStore and the approval rules: sorted-key file, ids, list order, resolve transitions, unparseable elements
+kept (D27). The rules are pure (`with_created`, `with_resolved`); `create`/`resolve` below run them the way the
+service does — under the store lock, written back with `put`."""
 
 from __future__ import annotations
 
@@ -10,9 +12,33 @@ import pytest
 
 from flowctl_core.errors import CorruptFileError, InvalidInputError, InvalidTransitionError, NotFoundError
 from flowctl_db import approvals as approvals_module
-from flowctl_db.approvals import new_approval_id
+from flowctl_db.approvals import new_approval_id, with_created, with_resolved
 
 TASK = "fn-3-add-oauth-login.2"
+
+
+def create(flow, task_id, kind, payload):
+    with flow.lock():
+        raw, approval = with_created(flow.approvals.read_raw(), task_id, kind, payload)
+        flow.approvals.put("", raw)
+    return approval
+
+
+def resolve(flow, approval_id, approve, actor, reason=None):
+    with flow.lock():
+        raw, approval = with_resolved(flow.approvals.read_raw(), approval_id, approve, actor, reason)
+        flow.approvals.put("", raw)
+    return approval
+
+
+def test_rules_are_pure():
+    raw = [{"odd": 1}]
+    new, approval = with_created(raw, TASK, "generic", {"a": 1}, time_ns=5_000_000_000, created_at=5)
+    assert raw == [{"odd": 1}] and new == [{"odd": 1}, approval]
+    done, resolved = with_resolved(new, approval["id"], False, "me", "no", resolved_at=9)
+    assert new[1]["status"] == "pending"
+    assert (resolved["status"], resolved["reason"], resolved["resolved_at"]) == ("rejected", "no", 9)
+    assert done == [{"odd": 1}, resolved]
 
 
 @pytest.fixture
@@ -24,7 +50,7 @@ def clock(monkeypatch):
 
 
 def test_create_matches_storage_example(flow, clock):
-    approval = flow.approvals.create(TASK, "file_access", {"file": "src/auth.rs"})
+    approval = create(flow, TASK, "file_access", {"file": "src/auth.rs"})
     assert approval["id"] == "apv-1a21855885f-16dc1374"
     assert flow.paths.approvals.read_text() == """[
   {
@@ -46,8 +72,8 @@ def test_create_matches_storage_example(flow, clock):
 
 
 def test_same_nanosecond_gets_a_distinct_id(flow, clock):
-    a = flow.approvals.create(TASK, "generic", 1)
-    b = flow.approvals.create(TASK, "generic", 2)
+    a = create(flow, TASK, "generic", 1)
+    b = create(flow, TASK, "generic", 2)
     assert (a["id"], b["id"]) == ("apv-1a21855885f-16dc1374", "apv-1a21855885f-16dc1375")
 
 
@@ -58,33 +84,33 @@ def test_id_format():
 
 
 def test_payload_keys_sorted_and_string_payload(flow):
-    flow.approvals.create(TASK, "generic", {"zeta": 1, "file": "a", "alpha": {"b": 2, "a": 1}})
-    flow.approvals.create(TASK, "mutation", "just a string")
+    create(flow, TASK, "generic", {"zeta": 1, "file": "a", "alpha": {"b": 2, "a": 1}})
+    create(flow, TASK, "mutation", "just a string")
     text = flow.paths.approvals.read_text()
     assert '"payload": {\n      "alpha": {\n        "a": 1,\n        "b": 2\n      },\n      "file": "a",' in text
     assert json.loads(text)[1]["payload"] == "just a string"
 
 
 def test_list_newest_first_stable_and_pending_filter(flow, clock):
-    first = flow.approvals.create(TASK, "generic", 1)
+    first = create(flow, TASK, "generic", 1)
     clock.ns += 1
-    second = flow.approvals.create(TASK, "generic", 2)  # same second: file order kept
+    second = create(flow, TASK, "generic", 2)  # same second: file order kept
     clock.ns += 5_000_000_000
     clock.s += 5
-    newest = flow.approvals.create(TASK, "generic", 3)
+    newest = create(flow, TASK, "generic", 3)
     assert [a["id"] for a in flow.approvals.list()] == [newest["id"], first["id"], second["id"]]
-    flow.approvals.approve(first["id"], "dev@example.com")
+    resolve(flow, first["id"], True, "dev@example.com")
     assert [a["id"] for a in flow.approvals.list(pending_only=True)] == [newest["id"], second["id"]]
 
 
 def test_approve_and_reject(flow, clock):
-    a = flow.approvals.create(TASK, "file_access", {})
-    b = flow.approvals.create(f"{TASK}x", "generic", None)
+    a = create(flow, TASK, "file_access", {})
+    b = create(flow, f"{TASK}x", "generic", None)
     clock.s += 3
-    approved = flow.approvals.approve(a["id"], "dev@example.com")
+    approved = resolve(flow, a["id"], True, "dev@example.com")
     assert {k: approved[k] for k in ("reason", "resolved_at", "resolver", "status")} == {
         "reason": None, "resolved_at": 1795704591, "resolver": "dev@example.com", "status": "approved"}
-    rejected = flow.approvals.reject(b["id"], "dev@example.com", reason="too risky")
+    rejected = resolve(flow, b["id"], False, "dev@example.com", reason="too risky")
     assert (rejected["status"], rejected["reason"]) == ("rejected", "too risky")
     assert rejected["payload"] is None
     on_disk = json.loads(flow.paths.approvals.read_text())
@@ -92,14 +118,14 @@ def test_approve_and_reject(flow, clock):
 
 
 def test_resolve_errors(flow):
-    a = flow.approvals.create(TASK, "generic", {})
-    flow.approvals.approve(a["id"], "me")
-    for call in (lambda: flow.approvals.approve(a["id"], "me"), lambda: flow.approvals.reject(a["id"], "me")):
+    a = create(flow, TASK, "generic", {})
+    resolve(flow, a["id"], True, "me")
+    for call in (lambda: resolve(flow, a["id"], True, "me"), lambda: resolve(flow, a["id"], False, "me")):
         with pytest.raises(InvalidTransitionError) as err:
             call()
         assert str(err.value) == f"invalid transition: approval {a['id']} is already approved"
     with pytest.raises(NotFoundError) as err:
-        flow.approvals.approve("apv-nope", "me")
+        resolve(flow, "apv-nope", True, "me")
     assert str(err.value) == "approval not found: apv-nope"
     with pytest.raises(NotFoundError) as err:
         flow.approvals.get("apv-nope")
@@ -108,7 +134,7 @@ def test_resolve_errors(flow):
 
 def test_invalid_kind(flow):
     with pytest.raises(InvalidInputError) as err:
-        flow.approvals.create(TASK, "bogus", {})
+        create(flow, TASK, "bogus", {})
     assert str(err.value) == "invalid --kind: bogus"
     assert not flow.paths.approvals.exists()
 
@@ -118,8 +144,8 @@ def test_unparseable_elements_are_preserved(flow):
              "resolved_at": None, "resolver": None, "status": "pending", "task_id": TASK}
     flow.paths.approvals.write_text(json.dumps([{"bogus": 1}, valid, "junk", {**valid, "kind": "odd"}]))
     assert flow.approvals.list() == [valid]
-    created = flow.approvals.create(TASK, "generic", {})
-    flow.approvals.approve("apv-1-1", "me")
+    created = create(flow, TASK, "generic", {})
+    resolve(flow, "apv-1-1", True, "me")
     raw = flow.approvals.read_raw()
     assert raw[0] == {"bogus": 1} and raw[2] == "junk" and raw[3] == {**valid, "kind": "odd"}
     assert raw[1]["status"] == "approved" and raw[4] == created
@@ -135,7 +161,7 @@ def test_missing_file(flow):
 def test_corrupt_file_raises_and_is_left_alone(flow, content):
     flow.paths.approvals.write_text(content)
     for call in (lambda: flow.approvals.list(), lambda: flow.approvals.get("x"),
-                 lambda: flow.approvals.create(TASK, "generic", {}), lambda: flow.approvals.approve("x", "me")):
+                 lambda: create(flow, TASK, "generic", {}), lambda: resolve(flow, "x", True, "me")):
         with pytest.raises(CorruptFileError) as err:
             call()
         assert str(flow.paths.approvals) in str(err.value)

@@ -19,7 +19,7 @@ from flowctl_core.errors import (
     NotFoundError,
 )
 from flowctl_db import FlowStore
-from flowctl_service import epics, tasks
+from flowctl_service import approvals, epics, gaps, tasks
 
 ACTOR = "tester@example.com"
 
@@ -175,9 +175,9 @@ def test_close_requires_finished_tasks_and_no_blocking_gaps(store):
     assert str(info.value) == f"Cannot close epic: incomplete tasks - {t1} (in_progress), {t2} (todo)"
     finish(store, t1)
     tasks.skip(store, ACTOR, t2)
-    store.gaps.add(eid, "Auth flow", "required")
-    store.gaps.add(eid, "Docs", "nice-to-have")
-    store.gaps.add(eid, "Metrics", "important")
+    gaps.add_gap(store, ACTOR, eid, "Auth flow", "required")
+    gaps.add_gap(store, ACTOR, eid, "Docs", "nice-to-have")
+    gaps.add_gap(store, ACTOR, eid, "Metrics", "important")
     with pytest.raises(InvalidTransitionError) as info:
         epics.close(store, eid)
     assert str(info.value) == ("Cannot close epic: 2 unresolved blocking gap(s): [required] Auth flow, "
@@ -324,12 +324,12 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
     t2 = tasks.create(store, ACTOR, old, "Second", deps=t1)["id"]
     epics.add_dep(store, other, old)
     store.save_state(t1, {**records.blank_state("in_progress"), "assignee": "a@b"})
-    store.gaps.add(old, "Auth", "required", task=t1)
+    gaps.add_gap(store, ACTOR, old, "Auth", "required", task=t1)
     store.pipeline.write(old, "work")
     store.pipeline.write(other, "plan")
     store.phases.mark_done(t1, "1")
     store.locks.acquire("src/a.py", t1)
-    store.approvals.create(t2, "generic", {"x": 1})
+    approvals.create(store, t2, "generic", '{"x": 1}')
     store.paths.outputs.mkdir(exist_ok=True)
     (store.paths.outputs / f"{t1}.md").write_text("output one")
     store.paths.reviews.mkdir(exist_ok=True)

@@ -26,6 +26,13 @@ def store() -> FlowStore:
     return require_store(state().cwd)
 
 
+def read_store() -> FlowStore:
+    """The FlowStore of `<cwd>/.flow` for reads that report nothing (and create nothing) when it is missing."""
+    from flowctl_service.workspace import open_store
+
+    return open_store(state().cwd)
+
+
 def workflow_store() -> FlowStore:
     """The FlowStore for workflow commands, creating the `.flow` link/dir when missing (like the reference)."""
     from flowctl_service.workspace import auto_store

@@ -1,7 +1,8 @@
 """ApprovalStore: pending decisions in `.state/approvals.json` (storage.md §3.12, §8.2; D27, D51 fixed).
 
 The file is a pretty JSON array written with sorted keys. Elements that do not parse as an approval are kept
-verbatim, in place, on every rewrite (the reference silently dropped them).
+verbatim, in place, on every rewrite (the reference silently dropped them). The store reads and writes the file;
+`with_created` and `with_resolved` are the pure rules the service runs under the store lock.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from flowctl_core import records as R
 from flowctl_core.errors import CorruptFileError, InvalidInputError, InvalidTransitionError, NotFoundError
-from flowctl_core.json_store import FlowPaths, load_json, remove_file, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json, remove_file, write_json
 
 KINDS = R.APPROVAL_KINDS
 STATUSES = R.APPROVAL_STATUSES
@@ -38,6 +39,45 @@ def _locate(raw: list[Any], approval_id: str) -> tuple[int, dict[str, Any]]:
         if approval is not None and approval["id"] == approval_id:
             return index, approval
     raise NotFoundError(f"approval not found: {approval_id}")
+
+
+def with_created(raw: list[Any], task_id: str, kind: str, payload: Any, time_ns: int | None = None,
+                 created_at: int | None = None) -> tuple[list[Any], dict[str, Any]]:
+    """`(new array, approval)`: a new pending approval appended (the caller checks that the task exists).
+
+    The id comes from one clock read; an id already in the file (same nanosecond) takes the next nanosecond.
+    """
+    if kind not in KINDS:
+        raise InvalidInputError(f"invalid --kind: {kind}")
+    taken = {item.get("id") for item in raw if isinstance(item, dict)}
+    ns = time.time_ns() if time_ns is None else time_ns
+    while new_approval_id(ns) in taken:
+        ns += 1
+    approval = {
+        "created_at": int(time.time()) if created_at is None else created_at,
+        "id": new_approval_id(ns),
+        "kind": kind,
+        "payload": payload,
+        "reason": None,
+        "resolved_at": None,
+        "resolver": None,
+        "status": "pending",
+        "task_id": task_id,
+    }
+    return [*raw, approval], approval
+
+
+def with_resolved(raw: list[Any], approval_id: str, approve: bool, actor: str | None, reason: str | None = None,
+                  resolved_at: int | None = None) -> tuple[list[Any], dict[str, Any]]:
+    """`(new array, approval)`: a pending approval approved or rejected; any other status is refused."""
+    index, approval = _locate(raw, approval_id)
+    if approval["status"] != "pending":
+        raise InvalidTransitionError(f"invalid transition: approval {approval_id} is already {approval['status']}")
+    approval = {**approval, "status": "approved" if approve else "rejected",
+                "resolved_at": int(time.time()) if resolved_at is None else resolved_at, "resolver": actor}
+    if not approve:
+        approval["reason"] = reason
+    return [*raw[:index], approval, *raw[index + 1:]], approval
 
 
 class ApprovalStore:
@@ -85,53 +125,3 @@ class ApprovalStore:
             if approval["id"] == approval_id:
                 return approval
         raise NotFoundError(f"approval not found: {approval_id}")
-
-    def create(self, task_id: str, kind: str, payload: Any) -> dict[str, Any]:
-        """Append a new pending approval and return it (the caller checks that the task exists)."""
-        if kind not in KINDS:
-            raise InvalidInputError(f"invalid --kind: {kind}")
-        with store_lock(self.paths.root):
-            raw = self.read_raw()
-            taken = {item.get("id") for item in raw if isinstance(item, dict)}
-            ns = time.time_ns()
-            while new_approval_id(ns) in taken:  # same nanosecond as an existing id: take the next one
-                ns += 1
-            approval = {
-                "created_at": int(time.time()),
-                "id": new_approval_id(ns),
-                "kind": kind,
-                "payload": payload,
-                "reason": None,
-                "resolved_at": None,
-                "resolver": None,
-                "status": "pending",
-                "task_id": task_id,
-            }
-            raw.append(approval)
-            self._save(raw)
-        return approval
-
-    def resolve(self, approval_id: str, approve: bool, actor: str | None, reason: str | None = None) -> dict[str, Any]:
-        """Approve or reject a pending approval; return the updated record."""
-        with store_lock(self.paths.root):
-            raw = self.read_raw()
-            index, approval = _locate(raw, approval_id)
-            if approval["status"] != "pending":
-                raise InvalidTransitionError(
-                    f"invalid transition: approval {approval_id} is already {approval['status']}")
-            approval["status"] = "approved" if approve else "rejected"
-            approval["resolved_at"] = int(time.time())
-            approval["resolver"] = actor
-            if not approve:
-                approval["reason"] = reason
-            raw[index] = approval
-            self._save(raw)
-        return approval
-
-    def approve(self, approval_id: str, actor: str | None) -> dict[str, Any]:
-        """Approve a pending approval."""
-        return self.resolve(approval_id, True, actor)
-
-    def reject(self, approval_id: str, actor: str | None, reason: str | None = None) -> dict[str, Any]:
-        """Reject a pending approval with an optional reason."""
-        return self.resolve(approval_id, False, actor, reason)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flowctl_core.json_store import FlowPaths, append_line, dumps_line, read_json_lines
+from flowctl_core.json_store import FlowPaths, append_line, dumps_line, read_bytes, read_json_lines
 
 # Stream prefixes that belong to an epic as a whole (D-7); task streams are matched separately.
 _EPIC_STREAM_PREFIXES = ("epic:", "mutation:", "decision:")
@@ -54,6 +55,25 @@ class EventStore:
     def read_all(self) -> list[dict[str, Any]]:
         """Every event in file order; unparseable lines and non-object lines are skipped."""
         return [e for e in read_json_lines(self.paths.events) if isinstance(e, dict)]
+
+    def newest_first(self, contains: str = "") -> Iterator[dict[str, Any]]:
+        """Events from the last line back; lines not containing `contains` are skipped before parsing (fast
+        filtering of a large log); unparseable and non-object lines are skipped."""
+        import json
+
+        data = read_bytes(self.paths.events)
+        if not data:
+            return
+        marker = contains.encode("utf-8")
+        for line in reversed(data.split(b"\n")):
+            if marker not in line or not line.strip():
+                continue
+            try:
+                event = json.loads(line)
+            except (ValueError, RecursionError):
+                continue
+            if isinstance(event, dict):
+                yield event
 
     def read_by_stream(self, stream_id: str) -> list[dict[str, Any]]:
         """Events whose parsed `stream_id` equals `stream_id` exactly."""

@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from flowctl_core import changes as ch
-from flowctl_core import ids
+from flowctl_core import ids, payloads
 from flowctl_core import json_store as js
 from flowctl_core import state_machine as sm
 from flowctl_core.errors import (
@@ -219,26 +219,11 @@ def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str,
         value = {"commits": [], "tests": [], "prs": []}
     if not isinstance(value, dict):
         raise InvalidInputError("validation error: Evidence JSON must be an object with keys: commits/tests/prs")
-    if _nesting_depth(value) > SERDE_RECURSION_LIMIT:  # the Rust reader could not read the state file back
+    # Evidence is stored in the state file the reference reads; serde could not read it back.
+    if payloads.nesting_depth(value) > payloads.SERDE_RECURSION_LIMIT:
         flag = "Evidence JSON invalid" if evidence_json is not None else "Evidence invalid JSON"
         raise InvalidInputError(f"validation error: {flag}: recursion limit exceeded")
     return value
-
-
-# serde_json refuses documents nested deeper than this; evidence is stored in the state file the reference reads.
-SERDE_RECURSION_LIMIT = 128
-
-
-def _nesting_depth(value: Any) -> int:
-    """How many arrays/objects deep `value` goes (iterative: no recursion on hostile input)."""
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
-    return deepest
 
 
 def _as_list(value: Any) -> list[str]:

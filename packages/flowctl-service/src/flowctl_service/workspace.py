@@ -20,6 +20,11 @@ def require_store(cwd: Path) -> FlowStore:
     return _opened(FlowStore(flow))
 
 
+def open_store(cwd: Path) -> FlowStore:
+    """The store at `<cwd>/.flow` whether or not it exists: reads of a missing store find nothing, create nothing."""
+    return FlowStore(js.flow_dir_for(cwd))
+
+
 def auto_store(cwd: Path) -> FlowStore:
     """The store for workflow commands: a missing `.flow` is created as init would link it (no sub-dirs)."""
     flow = location.flow_dir_for(cwd)

@@ -10,7 +10,15 @@ from pathlib import Path
 from typing import Any
 
 from flowctl_core.errors import CorruptFileError
-from flowctl_core.json_store import FlowPaths, atomic_write, dumps_pretty, load_json, read_text, remove_file, safe_name
+from flowctl_core.json_store import (
+    FlowPaths,
+    atomic_write,
+    dumps_pretty,
+    load_json,
+    read_text,
+    remove_file,
+    safe_name,
+)
 
 LEGACY = "legacy:"
 

@@ -22,7 +22,8 @@ def require_store(cwd: Path) -> FlowStore:
 
 def open_store(cwd: Path) -> FlowStore:
     """The store at `<cwd>/.flow` whether or not it exists: reads of a missing store find nothing, create nothing."""
-    return FlowStore(js.flow_dir_for(cwd))
+    flow = location.flow_dir_for(cwd)
+    return _opened(FlowStore(flow)) if flow.exists() else FlowStore(flow)
 
 
 def auto_store(cwd: Path) -> FlowStore:

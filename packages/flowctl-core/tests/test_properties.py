@@ -1,0 +1,188 @@
+"""Property-based tests (hypothesis): ids and slugs, record round trips, the DAG, the state machine."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from datetime import datetime
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from flowctl_core import dag, ids, records, state_machine
+from flowctl_core.errors import DependencyError
+from flowctl_core.json_store import dumps_pretty
+
+settings.register_profile("flowctl", max_examples=300, deadline=None)
+settings.load_profile("flowctl")
+
+u32 = st.integers(min_value=0, max_value=0xFFFFFFFF)
+titles = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+
+
+# ── ids and slugs ────────────────────────────────────────────────────────────────────────────────────────────────────
+
+@given(u32, titles)
+def test_a_new_epic_id_parses_back_to_its_number(number: int, title: str) -> None:
+    epic_id = ids.new_epic_id(number, title)
+    parsed = ids.parse_id(epic_id)
+    assert parsed is not None and parsed.epic == number and parsed.task is None
+    assert ids.is_epic_id(epic_id) and not ids.is_task_id(epic_id)
+
+
+@given(u32, titles, u32)
+def test_a_task_id_round_trips_through_its_epic(number: int, title: str, task: int) -> None:
+    epic_id = ids.new_epic_id(number, title)
+    task_id = ids.new_task_id(epic_id, task)
+    assert ids.is_task_id(task_id)
+    assert ids.epic_id_from_task(task_id) == epic_id
+    assert ids.task_number(task_id) == task and ids.epic_number(task_id) == number
+
+
+@given(titles)
+def test_a_slug_is_url_safe_short_and_stable(title: str) -> None:
+    slug = ids.slugify(title)
+    if slug is None:
+        return
+    assert 0 < len(slug) <= 40
+    assert set(slug) <= set("abcdefghijklmnopqrstuvwxyz0123456789-")
+    assert not slug.startswith("-") and not slug.endswith("-") and "--" not in slug
+    assert ids.slugify(slug) == slug  # a slug is its own slug
+
+
+@given(st.text(max_size=30))
+def test_parse_id_never_raises_and_accepts_only_the_grammar(text: str) -> None:
+    parsed = ids.parse_id(text)
+    if parsed is not None:
+        assert text.startswith("fn-") and text.isascii()
+
+
+# ── records round-trip byte for byte, unknown keys included ─────────────────────────────────────────────────────────
+
+json_scalars = st.one_of(st.none(), st.booleans(), st.integers(-2**53, 2**53), st.text(max_size=20))
+json_values = st.recursive(json_scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=8), inner, max_size=3)), max_leaves=8)
+timestamps = st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9999, 1, 1)).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%S.%fZ"))
+task_ids = st.builds(lambda n, m: f"fn-{n}-x.{m}", u32, u32)
+
+
+@st.composite
+def tasks(draw: st.DrawFn) -> dict:
+    task = {"id": draw(task_ids), "epic": "fn-1-x", "title": draw(titles),
+            "status": draw(st.sampled_from(records.TASK_STATUSES)),
+            "domain": draw(st.sampled_from(records.DOMAINS)),
+            "depends_on": draw(st.lists(task_ids, max_size=3)), "files": draw(st.lists(st.text(max_size=10), max_size=3)),
+            "created_at": draw(timestamps), "updated_at": draw(timestamps)}
+    if draw(st.booleans()):
+        task["priority"] = draw(u32)
+    names = {f.name for f in records.TASK.fields}
+    extras = draw(st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda k: k not in names), json_values,
+                                  max_size=3))
+    return {**task, **extras}
+
+
+@given(tasks())
+def test_a_task_record_round_trips_byte_identically(task: dict) -> None:
+    first = dumps_pretty(records.normalize(records.TASK, task))
+    again = dumps_pretty(records.normalize(records.TASK, json.loads(first)))
+    assert again == first
+    stored = json.loads(first)
+    for key, value in task.items():  # nothing is lost: every known field and every unknown key survives
+        if key in ("depends_on", "files") and not value:
+            assert key not in stored
+        else:
+            assert stored[key] == value
+
+
+@given(st.builds(lambda n, t, s: {"id": f"fn-{n}-x", "title": t, "status": s, "created_at": "2026-01-01T00:00:00Z",
+                                  "updated_at": "2026-01-02T00:00:00Z"}, u32, titles, st.sampled_from(("open", "done"))),
+       st.dictionaries(st.sampled_from(["zeta", "legacy_note", "x-extra"]), json_values, max_size=2))
+def test_an_epic_record_round_trips_byte_identically(epic: dict, extras: dict) -> None:
+    first = dumps_pretty(records.normalize(records.EPIC, {**epic, **extras}))
+    assert dumps_pretty(records.normalize(records.EPIC, json.loads(first))) == first
+    assert all(json.loads(first)[k] == v for k, v in extras.items())
+
+
+# ── the DAG agrees with brute force ──────────────────────────────────────────────────────────────────────────────────
+
+@st.composite
+def graphs(draw: st.DrawFn, acyclic: bool) -> list[dict]:
+    n = draw(st.integers(1, 7))
+    names = [f"fn-1-x.{i}" for i in range(1, n + 1)]
+    out = []
+    for i, name in enumerate(names):
+        pool = names[:i] if acyclic else [m for m in names if m != name]
+        deps = draw(st.lists(st.sampled_from(pool), unique=True, max_size=3)) if pool else []
+        out.append({"id": name, "depends_on": deps})
+    draw(st.randoms()).shuffle(out)
+    return out
+
+
+def _brute_force_has_cycle(graph: list[dict]) -> bool:
+    """A cycle exists iff no ordering of the nodes puts every dependency before its dependent."""
+    edges = [(d, t["id"]) for t in graph for d in t["depends_on"]]
+    for order in itertools.permutations(t["id"] for t in graph):
+        position = {tid: i for i, tid in enumerate(order)}
+        if all(position[a] < position[b] for a, b in edges):
+            return False
+    return True
+
+
+@given(graphs(acyclic=True))
+def test_the_topological_order_respects_every_edge(graph: list[dict]) -> None:
+    order = dag.TaskDag(graph).topological_sort()
+    position = {tid: i for i, tid in enumerate(order)}
+    assert sorted(order) == sorted(t["id"] for t in graph)
+    for task in graph:
+        for dep in task["depends_on"]:
+            assert position[dep] < position[task["id"]]
+
+
+@given(graphs(acyclic=False))
+def test_cycle_detection_agrees_with_brute_force(graph: list[dict]) -> None:
+    expected = _brute_force_has_cycle(graph)
+    cycle = dag.TaskDag(graph).find_cycle()
+    assert (cycle is not None) == expected
+    if cycle is not None:  # the reported cycle is real: each member depends on the next one round the loop
+        deps = {t["id"]: set(t["depends_on"]) for t in graph}
+        assert cycle[0] == cycle[-1]
+        assert all(b in deps[a] for a, b in itertools.pairwise(cycle))
+
+
+@given(graphs(acyclic=True), st.data())
+def test_would_create_cycle_agrees_with_brute_force(graph: list[dict], data: st.DataObject) -> None:
+    names = [t["id"] for t in graph]
+    task = data.draw(st.sampled_from(names))
+    new_dep = data.draw(st.sampled_from(names))
+    changed = [{**t, "depends_on": [*t["depends_on"], new_dep]} if t["id"] == task else t for t in graph]
+    assert (dag.would_create_cycle(graph, task, [new_dep]) is not None) == _brute_force_has_cycle(changed)
+
+
+# ── the state machine never takes a forbidden step ───────────────────────────────────────────────────────────────────
+
+ALLOWED = {  # storage.md's transition table, written out independently of the implementation
+    ("todo", "in_progress"), ("todo", "skipped"), ("in_progress", "done"), ("in_progress", "failed"),
+    ("in_progress", "blocked"), ("failed", "up_for_retry"), ("up_for_retry", "in_progress"), ("blocked", "todo"),
+    ("failed", "todo"),
+}
+
+
+@given(st.lists(st.sampled_from(state_machine.ALL_STATUSES), min_size=1, max_size=30))
+def test_a_walk_only_takes_allowed_steps(wanted: list[str]) -> None:
+    status = "todo"
+    for target in wanted:
+        if state_machine.can_transition(status, target):
+            assert (status, target) in ALLOWED or target == "upstream_failed"
+            status = target
+        else:
+            assert (status, target) not in ALLOWED and target != "upstream_failed"
+    assert state_machine.is_valid_status(status)
+
+
+def test_unknown_dependencies_are_refused_not_ignored() -> None:
+    try:
+        dag.TaskDag([{"id": "fn-1-x.1", "depends_on": ["fn-1-x.9"]}])
+    except DependencyError as err:
+        assert "fn-1-x.9" in str(err)
+    else:
+        raise AssertionError("an unknown dependency was accepted")

@@ -29,7 +29,9 @@ def sync(session: nox.Session, *args: str) -> None:
 @nox.parametrize("package", PACKAGES, ids=[p.removeprefix("flowctl-") for p in PACKAGES])
 def unit(session: nox.Session, package: str) -> None:
     """One package's own tests, with only that package and what it declares installed."""
-    sync(session, "--package", package, "--group", "test")
+    # The CLI's optional terminal UI (`watch`, extra `tui`) is installed too, so its pilot tests run here.
+    extras = ["--extra", "tui"] if package == "flowctl-cli" else []
+    sync(session, "--package", package, "--group", "test", *extras)
     # FLOWCTL_ISOLATED=1 arms the tests asserting that the packages above this one are NOT importable.
     session.run("pytest", f"packages/{package}/tests", *session.posargs, env={"FLOWCTL_ISOLATED": "1"})
 

@@ -78,3 +78,22 @@ for n in range(50):
     assert len(parsed) == 200
     for w in range(4):
         assert [e["n"] for e in flow.events.read_by_stream(f"task:fn-1.{w}")] == list(range(50))
+
+
+def test_read_from_follows_the_log_line_by_line(flow):
+    store = flow.events
+    assert store.read_from(0) == ([], 0)
+    for n in range(5):
+        store.append({"n": n, "pad": "x" * 20})
+    size = flow.paths.events.stat().st_size
+    events, offset = store.read_from(0)
+    assert [e["n"] for e in events] == [0, 1, 2, 3, 4] and offset == size
+    tail, offset = store.read_from(0, max_bytes=80)  # starts mid-line: that line is dropped, never half-parsed
+    assert [e["n"] for e in tail] == [3, 4] and offset == size
+    with open(flow.paths.events, "ab") as f:
+        f.write(b'[1]\n{"n": 5}\n{"n": 6')
+    events, offset = store.read_from(offset)
+    assert [e["n"] for e in events] == [5] and offset == flow.paths.events.stat().st_size - len(b'{"n": 6')
+    assert store.read_from(offset) == ([], offset)  # the unfinished line waits until it is whole
+    flow.paths.events.write_bytes(b'{"n": 0}\n')  # replaced by a shorter log: read afresh
+    assert store.read_from(offset) == ([{"n": 0}], 9)

@@ -11,6 +11,10 @@ from typer.core import TyperGroup
 from . import COMPAT_VERSION
 from .state import CliState
 
+# rich may be installed (the `tui` extra brings it for `watch`); typer would then import its rich helpers to format
+# every `--help` (≈60 ms). flowctl never uses typer's rich output, so typer is told rich is absent.
+typer.core.HAS_RICH = False
+
 # name -> (module under flowctl_cli.commands, attribute, one-line help). A "group" attribute names a Typer
 # app used as a sub-group; anything else names a command inside the module's `app`.
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -73,6 +77,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "worker-phase": ("worker_phase", "group", "Phase-gate sequential execution for workers"),
     "phase": ("phase", "group", "Epic-level pipeline phase progression"),
     "plan-depth": ("plan_depth", "plan-depth", "Classify request depth for adaptive plan step selection"),
+    "watch": ("watch", "watch", "Live terminal board of epics and tasks (needs flowctl-cli[tui])"),
 }
 
 

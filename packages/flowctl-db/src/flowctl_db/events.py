@@ -83,3 +83,36 @@ class EventStore:
         """Events of one epic by exact stream/epic_id match, in file order (`fn-1` never matches `fn-10-x`)."""
         return [e for e in self.read_all()
                 if e.get("epic_id") == epic_id or stream_belongs_to_epic(e.get("stream_id"), epic_id)]
+
+    def read_from(self, offset: int, max_bytes: int | None = None) -> tuple[list[dict[str, Any]], int]:
+        """Events in the whole lines after byte `offset` (all, or only the last `max_bytes` of them) and the offset
+        just past the last whole line read: a reader that follows the log reads each line once."""
+        import json
+        import os
+
+        try:
+            with open(self.paths.events, "rb") as f:
+                end = os.fstat(f.fileno()).st_size
+                if end < offset:  # the log was replaced by a shorter one: read it afresh
+                    offset = 0
+                start = offset if max_bytes is None else max(offset, end - max_bytes)
+                f.seek(start)
+                data = f.read(end - start)
+        except FileNotFoundError:
+            return [], 0
+        base = start
+        if start > offset:  # started mid-file: drop the partial first line
+            newline = data.find(b"\n")
+            data = data[newline + 1:] if newline >= 0 else b""
+            base = end - len(data)
+        cut = data.rfind(b"\n") + 1  # a line still being written is read next time, whole
+        events = []
+        for line in data[:cut].split(b"\n"):
+            if line.strip():
+                try:
+                    value = json.loads(line)
+                except (ValueError, RecursionError):
+                    continue
+                if isinstance(value, dict):
+                    events.append(value)
+        return events, base + cut

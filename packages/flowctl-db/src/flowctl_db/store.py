@@ -149,6 +149,14 @@ class FlowStore:
         """epic id -> {task id -> status}, reading state files only where possible (for counts)."""
         return js.task_statuses(self.paths)
 
+    def task_status(self, task_id: str) -> str | None:
+        """One task's merged status from its state file (its definition only when it has none); None if gone."""
+        state = js.read_state(self.paths, task_id)
+        if state is not None:
+            return state["status"]
+        task = js.read_task_definition(self.paths, task_id)
+        return None if task is None else task["status"]
+
     def load_tasks(self, task_ids: list[str]) -> list[dict[str, Any]]:
         """Merged tasks for the given ids, in order (read lazily, e.g. one epic at a time)."""
         return js.load_tasks(self.paths, task_ids)

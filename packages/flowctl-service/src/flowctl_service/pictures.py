@@ -31,8 +31,8 @@ FORMATS = ("text", "mermaid", "dot")
 
 
 def epic_graph(store: FlowStore, epic_id: str) -> dict[str, Any]:
-    """`{"epic", "nodes": [{"id", "title", "status", "external"}], "edges": [[dep, task]], "critical_path",
-    "ready"}`; nodes in task-id order (external ones last), edges sorted."""
+    """`{"epic", "nodes": [{"id", "title", "status", "external", "layer"}], "edges": [[dep, task]], "critical_path",
+    "ready"}`; nodes in task-id order (external ones last), edges sorted, layer = wave as in `dag`."""
     from flowctl_core import state_machine as sm
     from flowctl_core.dag import TaskDag
 
@@ -63,6 +63,9 @@ def epic_graph(store: FlowStore, epic_id: str) -> dict[str, Any]:
              and all(status.get(d) in ("done", "skipped") for d in t.get("depends_on") or [])]
     nodes = [{"id": t["id"], "title": t["title"], "status": t["status"], "external": False} for t in tasks]
     nodes += [external[tid] for tid in sorted(external)]
+    layer_of = dag.layer_of()
+    for node in nodes:
+        node["layer"] = layer_of[node["id"]]
     return {"epic": epic_id, "nodes": nodes, "edges": [list(e) for e in sorted(edges)],
             "critical_path": dag.critical_path(), "ready": ready}
 

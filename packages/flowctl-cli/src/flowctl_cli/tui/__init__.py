@@ -1,0 +1,1 @@
+"""The optional terminal UI of `flowctl watch` (Textual; the `tui` extra)."""

@@ -23,14 +23,16 @@ class Result:
     * `json_when_piped`: print JSON whenever stdout is not a TTY (dag, estimate).
     * `text_only`: always print `text`, even with --json (cat).
     * `exit_code`: non-zero for results that report failure on stdout (validate, doctor, gap check).
+    * `verbatim`: print `text` exactly, without adding a final newline (`outputs show`).
 
     A plain class, not a dataclass: building a dataclass costs ~0.7 ms of start-up on every call.
     """
 
-    __slots__ = ("data", "text", "text_filter", "raw", "json_when_piped", "text_only", "exit_code")
+    __slots__ = ("data", "text", "text_filter", "raw", "json_when_piped", "text_only", "exit_code", "verbatim")
 
     def __init__(self, data: Any, text: str | None = None, text_filter: str | None = None, raw: bool = False,
-                 json_when_piped: bool = False, text_only: bool = False, exit_code: int = 0) -> None:
+                 json_when_piped: bool = False, text_only: bool = False, exit_code: int = 0,
+                 verbatim: bool = False) -> None:
         self.data = data
         self.text = text
         self.text_filter = text_filter
@@ -38,6 +40,7 @@ class Result:
         self.json_when_piped = json_when_piped
         self.text_only = text_only
         self.exit_code = exit_code
+        self.verbatim = verbatim
 
     def __repr__(self) -> str:
         return f"Result({self.data!r}, text={self.text!r}, exit_code={self.exit_code})"
@@ -166,7 +169,7 @@ def render(result: Result, *, as_json: bool, compact: bool) -> int:
             if text:
                 write_stdout(text + "\n")
         elif text:
-            write_stdout(text if text.endswith("\n") else text + "\n")
+            write_stdout(text if text.endswith("\n") or result.verbatim else text + "\n")
     return result.exit_code
 
 

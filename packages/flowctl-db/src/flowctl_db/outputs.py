@@ -27,6 +27,24 @@ class OutputStore:
             return []
         return [n[:-3] for n in names if n.endswith(".md") and not n.startswith(".")]
 
+    def entries(self) -> list[dict[str, Any]]:
+        """`{task_id, path, mtime_ns}` of every `<name>.md` output file, unsorted (the caller filters the names)."""
+        try:
+            scan = list(os.scandir(self.paths.outputs))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        out = []
+        for entry in scan:
+            if not entry.name.endswith(".md") or entry.name.startswith("."):
+                continue
+            try:
+                mtime_ns = entry.stat().st_mtime_ns
+            except OSError:  # removed since the listing
+                continue
+            out.append({"task_id": entry.name[:-3], "path": str(self.paths.outputs / entry.name),
+                        "mtime_ns": mtime_ns})
+        return out
+
     def read(self, task_id: str) -> str | None:
         """The output verbatim, or None when missing."""
         return read_text(self.path(task_id))

@@ -24,11 +24,12 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
     from .phases import PhaseStore
     from .pipeline import PipelineStore
     from .reviews import ReviewStore
+    from .scout_cache import ScoutCacheStore
 
 
 # Sub-store names accepted by `FlowStore.substore` (the `store` of a put/append/delete mutation).
 SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta",
-                        "reviews", "outputs", "checkpoints", "archive"})
+                        "reviews", "outputs", "checkpoints", "archive", "scout_cache"})
 
 
 class FlowStore:
@@ -305,3 +306,10 @@ class FlowStore:
         from .archive import ArchiveStore
 
         return ArchiveStore(self.paths)
+
+    @cached_property
+    def scout_cache(self) -> ScoutCacheStore:
+        """`.state/scout-cache/<file>`."""
+        from .scout_cache import ScoutCacheStore
+
+        return ScoutCacheStore(self.paths)

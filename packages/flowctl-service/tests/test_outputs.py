@@ -7,7 +7,7 @@ import os
 import pytest
 
 from flowctl_core.errors import CorruptFileError, InvalidInputError, NotFoundError
-from flowctl_service import outputs, payloads
+from flowctl_service import outputs, user_content
 
 E = "fn-1-auth-work"
 
@@ -37,7 +37,7 @@ def test_errors(store):
         outputs.show(store, f"{E}.9")
     assert str(err.value) == "read failed: io error: No such file or directory (os error 2)"
     with pytest.raises(InvalidInputError, match="write failed: content is larger than 1048576 bytes"):
-        outputs.write(store, None, f"{E}.1", "x" * (payloads.MAX_PAYLOAD_BYTES + 1))
+        outputs.write(store, None, f"{E}.1", "x" * (user_content.MAX_PAYLOAD_BYTES + 1))
     store.outputs.put(f"{E}.2", b"\xff\xfe")
     with pytest.raises(CorruptFileError, match="not valid UTF-8"):
         outputs.show(store, f"{E}.2")
@@ -51,7 +51,7 @@ def test_read_input_order_and_messages(store, tmp_path):
     assert str(err.value) == "failed to read /nonexistent: No such file or directory (os error 2)"
     with pytest.raises(InvalidInputError, match="Is a directory"):
         outputs.read_input(f"{E}.1", str(tmp_path))
-    (tmp_path / "big").write_bytes(b"x" * (payloads.MAX_PAYLOAD_BYTES + 1))
+    (tmp_path / "big").write_bytes(b"x" * (user_content.MAX_PAYLOAD_BYTES + 1))
     with pytest.raises(InvalidInputError, match="larger than"):
         outputs.read_input(f"{E}.1", str(tmp_path / "big"))
     (tmp_path / "crlf").write_bytes(b"a\r\nb\r\n\xe2\x9c\x93")

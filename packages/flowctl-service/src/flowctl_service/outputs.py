@@ -13,7 +13,7 @@ from flowctl_core import changes, ids
 from flowctl_core.errors import InvalidInputError, NotFoundError
 from flowctl_db import FlowStore
 
-from . import payloads
+from . import user_content
 from .applier import commit
 
 
@@ -28,8 +28,8 @@ def read_input(tid: str, source: str) -> str:
     """Validate the task id, then read the content from file `source` or stdin (`-`), as the reference orders it."""
     task_id(tid)
     try:
-        return payloads.read_text(source)
-    except payloads.PayloadError as err:
+        return user_content.read_text(source)
+    except user_content.ContentError as err:
         where = "stdin" if source == "-" else source
         raise InvalidInputError(f"failed to read {where}: {err}") from None
 
@@ -38,8 +38,8 @@ def write(store: FlowStore, actor: str | None, tid: str, content: str, dry_run: 
     """`outputs write`: replace the task's output file with `content`; `{bytes, path, task_id}`."""
     task_id(tid)
     try:
-        payloads.check_size(content)
-    except payloads.PayloadError as err:
+        user_content.check_size(content)
+    except user_content.ContentError as err:
         raise InvalidInputError(f"write failed: {err}") from None
     with store.lock():
         preview = commit(store, changes.Changes([changes.put("outputs", tid, content)]), actor, dry_run=dry_run)

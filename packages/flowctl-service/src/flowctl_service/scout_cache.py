@@ -16,7 +16,7 @@ from flowctl_core.errors import CorruptFileError, InvalidInputError
 from flowctl_db import FlowStore
 from flowctl_db.scout_cache import file_name
 
-from . import payloads
+from . import user_content
 from .applier import commit
 
 NO_GIT = "no-git"
@@ -76,8 +76,8 @@ def get(store: FlowStore, scout_type: str, commit_sha: str, ttl_seconds: float |
     if time.time() - mtime_ns / 1e9 > ttl:
         return {"expired": True, "hit": False, "key": key}
     try:
-        text = payloads.decode(data)
-    except payloads.PayloadError as err:
+        text = user_content.decode(data)
+    except user_content.ContentError as err:
         raise CorruptFileError(store.scout_cache.dir / name, str(err)) from None
     return {"hit": True, "key": key, "result": _result_value(text), "text": text}
 
@@ -96,9 +96,9 @@ def read_result(result: str) -> str:
     """The `--result` value: the text itself, or the content of the file named after a leading `@`."""
     try:
         if result.startswith("@"):
-            return payloads.read_text(result[1:])
-        return payloads.check_size(result)
-    except payloads.PayloadError as err:
+            return user_content.read_text(result[1:])
+        return user_content.check_size(result)
+    except user_content.ContentError as err:
         raise InvalidInputError(f"Cannot read result file: {err}" if result.startswith("@")
                                 else f"Failed to cache: {err}") from None
 

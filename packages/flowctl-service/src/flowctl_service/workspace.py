@@ -38,12 +38,6 @@ def auto_store(cwd: Path) -> FlowStore:
     return _opened(FlowStore(flow))
 
 
-def open_store(cwd: Path) -> FlowStore:
-    """The store at `<cwd>/.flow` whether or not it exists (for reads that simply find nothing without it)."""
-    flow = location.flow_dir_for(cwd)
-    return _opened(FlowStore(flow)) if flow.exists() else FlowStore(flow)
-
-
 def _opened(store: FlowStore) -> FlowStore:
     """Every command, reads included, first rolls back a batch that a crash left half-done."""
     store.recover()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-MAX_PAYLOAD_BYTES = 1024 * 1024  # 1 MiB: far above any hand-off note or scout result, and /dev/zero stays harmless
+# The limit of every user-supplied payload (1 MiB): far above any hand-off note or scout result, and reading
+# /dev/zero stays harmless.
+from flowctl_core.payloads import MAX_PAYLOAD_BYTES
 
 
-class PayloadError(Exception):
+class ContentError(Exception):
     """Content that could not be read; str() is the reason in the reference's words (`<os error>`, …)."""
 
 
@@ -22,20 +24,20 @@ def read_bytes(source: str) -> bytes:
             with open(source, "rb") as f:
                 data = f.read(MAX_PAYLOAD_BYTES + 1)
     except OSError as err:
-        raise PayloadError(os_error_text(err)) from err
+        raise ContentError(os_error_text(err)) from err
     except ValueError as err:  # e.g. an embedded NUL in the path
-        raise PayloadError(str(err)) from err
+        raise ContentError(str(err)) from err
     if len(data) > MAX_PAYLOAD_BYTES:
-        raise PayloadError(f"content is larger than {MAX_PAYLOAD_BYTES} bytes (1 MiB)")
+        raise ContentError(f"content is larger than {MAX_PAYLOAD_BYTES} bytes (1 MiB)")
     return data
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 text of `data` (encoding it again gives the same bytes); PayloadError when it is not UTF-8."""
+    """UTF-8 text of `data` (encoding it again gives the same bytes); ContentError when it is not UTF-8."""
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        raise PayloadError("stream did not contain valid UTF-8") from None
+        raise ContentError("stream did not contain valid UTF-8") from None
 
 
 def read_text(source: str) -> str:
@@ -44,8 +46,8 @@ def read_text(source: str) -> str:
 
 
 def check_size(text: str) -> str:
-    """`text` when its UTF-8 form fits the cap; PayloadError otherwise."""
+    """`text` when its UTF-8 form fits the cap; ContentError otherwise."""
     size = len(text.encode("utf-8"))
     if size > MAX_PAYLOAD_BYTES:
-        raise PayloadError(f"content is larger than {MAX_PAYLOAD_BYTES} bytes (1 MiB)")
+        raise ContentError(f"content is larger than {MAX_PAYLOAD_BYTES} bytes (1 MiB)")
     return text

@@ -18,7 +18,13 @@ def test_read_all_skips_blank_unparseable_and_non_object_lines(flow):
     assert [e["n"] for e in flow.events.read_all()] == [1, 2, 3]
 
 
+def test_count_lines_counts_every_non_empty_line(flow):
+    flow.paths.events.write_text('{"n":1}\n\ngarbage\r\n\r\n[1,2]\n{"n":4')
+    assert flow.events.count_lines() == 4  # what `stats summary` reports, parseable or not
+
+
 def test_missing_file_reads_empty(flow):
+    assert flow.events.count_lines() == 0
     assert flow.events.read_all() == []
     assert flow.events.for_epic("fn-1") == []
 

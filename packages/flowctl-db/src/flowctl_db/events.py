@@ -75,6 +75,13 @@ class EventStore:
             if isinstance(event, dict):
                 yield event
 
+    def count_lines(self) -> int:
+        """Non-empty lines of the log, parseable or not (what `stats summary` reports as `total_events`)."""
+        data = read_bytes(self.paths.events)
+        if not data:
+            return 0
+        return sum(1 for line in data.split(b"\n") if line.rstrip(b"\r"))
+
     def read_by_stream(self, stream_id: str) -> list[dict[str, Any]]:
         """Events whose parsed `stream_id` equals `stream_id` exactly."""
         return [e for e in self.read_all() if e.get("stream_id") == stream_id]

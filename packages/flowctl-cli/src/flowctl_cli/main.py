@@ -101,6 +101,22 @@ def _run(argv: list[str]) -> int:
     return result if isinstance(result, int) else 0
 
 
+def hook_fast_path(argv: list[str]) -> int | None:
+    """Run `flowctl hook <name>` without building the typer app (hooks run on every Bash call); None otherwise."""
+    rest = [a for a in argv if a not in ("--json", "--compact", "--no-compact", "--dry-run")]
+    if len(rest) != 2 or rest[0] != "hook":
+        return None
+    from .hook_runner import HOOKS, run_hook
+
+    if rest[1] not in HOOKS:
+        return None
+    from .state import CliState
+
+    state = CliState.resolve(json=False, compact="--compact" in argv, no_compact="--no-compact" in argv,
+                             dry_run=False)
+    return run_hook(rest[1], state.compact)
+
+
 def main() -> None:
     """Console-script entry point."""
     import os
@@ -110,7 +126,9 @@ def main() -> None:
 
         code = complete_from_env() or 0
     else:
-        code = run(sys.argv[1:])
+        code = hook_fast_path(sys.argv[1:])
+        if code is None:
+            code = run(sys.argv[1:])
     try:
         sys.stdout.flush()
     except BrokenPipeError:

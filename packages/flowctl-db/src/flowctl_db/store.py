@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
     from .documents import JsonDocument
     from .events import EventStore
     from .gaps import GapStore
+    from .hooks_log import HooksLogStore
     from .locks import LockStore
     from .memory import MemoryStore
     from .outputs import OutputStore
@@ -29,7 +30,7 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
 
 # Sub-store names accepted by `FlowStore.substore` (the `store` of a put/append/delete mutation).
 SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta",
-                        "reviews", "outputs", "checkpoints", "archive", "scout_cache"})
+                        "reviews", "outputs", "checkpoints", "archive", "scout_cache", "hooks_log"})
 
 
 class FlowStore:
@@ -313,3 +314,10 @@ class FlowStore:
         from .scout_cache import ScoutCacheStore
 
         return ScoutCacheStore(self.paths)
+
+    @cached_property
+    def hooks_log(self) -> HooksLogStore:
+        """`hooks-log/events.jsonl`."""
+        from .hooks_log import HooksLogStore
+
+        return HooksLogStore(self.paths)

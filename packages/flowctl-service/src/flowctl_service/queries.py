@@ -304,16 +304,19 @@ def _files_from_spec(spec: str) -> list[str]:
     return []
 
 
+def declared_files(store: FlowStore, task: dict[str, Any]) -> list[str]:
+    """The files a task declares: its `files` field, else the `**Files:**` line of its spec."""
+    declared = list(task.get("files") or [])
+    return declared or _files_from_spec(store.read_task_spec(task["id"]))
+
+
 def files(store: FlowStore, epic_id: str) -> dict[str, Any]:
     """`files --epic E`: which tasks declare which files, and the files declared by more than one task."""
     if not ids.is_epic_id(epic_id):
         raise InvalidInputError(f"Invalid epic ID: {epic_id}")
     ownership: dict[str, list[str]] = {}
     for task in store.list_tasks(epic_id):
-        declared = list(task.get("files") or [])
-        if not declared:
-            declared = _files_from_spec(store.read_task_spec(task["id"]))
-        for path in declared:
+        for path in declared_files(store, task):
             ownership.setdefault(path, []).append(task["id"])
     ownership = dict(sorted(ownership.items()))
     conflicts = {f: owners for f, owners in ownership.items() if len(owners) > 1}

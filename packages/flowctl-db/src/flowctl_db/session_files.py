@@ -1,0 +1,52 @@
+"""Scratch files the hooks keep outside `.flow/` (temp dir or a Ralph run dir): tiny, per repository and session.
+
+Every write is atomic (temp file + rename) so a hook killed at its timeout never leaves half a file, and a
+reader that finds a missing or unreadable file gets None: these files only cache or remember, never decide alone.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from flowctl_core.json_store import append_line, atomic_write
+
+
+def read_text(path: Path, limit: int = 1 << 20) -> str | None:
+    """The file's text (at most `limit` bytes, undecodable bytes replaced), or None when it cannot be read."""
+    try:
+        with open(path, "rb") as f:
+            return f.read(limit).decode("utf-8", "replace")
+    except OSError:
+        return None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Replace the file atomically (its directory must exist; raises StoreIOError otherwise)."""
+    atomic_write(path, text)
+
+
+def age_seconds(path: Path, now: float) -> float | None:
+    """Seconds since the file was last modified, or None when it does not exist."""
+    try:
+        return now - os.stat(path).st_mtime
+    except OSError:
+        return None
+
+
+def remove(path: Path) -> bool:
+    """Delete the file if it is there; return whether it was."""
+    try:
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
+def append_log(path: Path, line: str, rotate_at: int = 1 << 20) -> None:
+    """Append one line to a debug log; a log over `rotate_at` bytes is first renamed to `<name>.1`."""
+    with contextlib.suppress(OSError):
+        if os.stat(path).st_size > rotate_at:
+            os.replace(path, path.with_name(path.name + ".1"))
+    append_line(path, line)

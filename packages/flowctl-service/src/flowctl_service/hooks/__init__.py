@@ -139,3 +139,12 @@ def repo_key(cwd: Path) -> str:
             break
         here = parent
     return hashlib.md5(here.encode("utf-8", "surrogatepass")).hexdigest()[:12]
+
+
+def find_program(name: str, env: Mapping[str, str]) -> str | None:
+    """The executable `name` resolves to on `$PATH` (like `command -v`), or None: no process, no import."""
+    for directory in (env.get("PATH") or os.defpath).split(os.pathsep):
+        candidate = os.path.join(directory or ".", name)
+        if os.path.isfile(candidate) and os.access(candidate, os.X_OK):
+            return candidate
+    return None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import HookContext, Outcome, text_at
+from . import HookContext, Outcome, find_program, text_at
 
 GEMINI_TIMEOUT_SECONDS = 10.0  # the Stop hook's budget in hooks.json is 45 s
 MIN_TEXT_BYTES = 200
@@ -20,6 +20,7 @@ SPLIT_ABOVE_BYTES = 50_000
 KEEP_EACH_END_BYTES = 25_000
 MAX_CONTENT_BYTES = 200
 MAX_ENTRIES = 5
+MAX_GEMINI_OUTPUT = 256 * 1024  # five one-sentence learnings fit many times over
 TYPES = ("pitfall", "convention", "decision")
 
 SUMMARIZE_PROMPT = """Analyze this AI coding session transcript and extract the most important learnings.
@@ -150,20 +151,20 @@ def gemini_prompt(text: str) -> str:
 
 def summarize_with_gemini(text: str, ctx: HookContext, notes: list[str]) -> list[tuple[str, str]]:
     """Learnings from `gemini -p <prompt>`; [] when gemini is missing, fails, times out or answers nothing usable."""
-    from .programs import find_program, run_program
-
     gemini = find_program("gemini", ctx.env)
     if gemini is None:
         return []
-    result = run_program([gemini, "-p", gemini_prompt(text)], timeout=GEMINI_TIMEOUT_SECONDS, cwd=ctx.cwd,
-                         env=ctx.env)
-    if result.timed_out:
+    from .. import commands_runner
+
+    result = commands_runner.run([gemini, "-p", gemini_prompt(text)], cwd=ctx.cwd, timeout=GEMINI_TIMEOUT_SECONDS,
+                                 env=dict(ctx.env), max_output=MAX_GEMINI_OUTPUT)
+    if result.status == "timeout":
         notes.append(f"auto-memory: gemini timed out after {GEMINI_TIMEOUT_SECONDS:g}s, "
                      "falling back to pattern matching")
         return []
-    if not result.ok:
+    if not result.passed:
         return []
-    return parse_learnings(result.stdout)
+    return parse_learnings(result.text())
 
 
 def parse_learnings(output: str) -> list[tuple[str, str]]:

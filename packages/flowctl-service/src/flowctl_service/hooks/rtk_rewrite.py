@@ -7,9 +7,10 @@ than reading that file, and an rtk installed mid-session is seen at once).
 
 from __future__ import annotations
 
-from . import HookContext, Outcome, json_answer, text_at
+from . import HookContext, Outcome, find_program, json_answer, text_at
 
 RTK_TIMEOUT_SECONDS = 3.0  # the hook's budget in hooks.json is 5 s
+MAX_OUTPUT = 256 * 1024  # a rewritten command line, never more
 
 
 def run(ctx: HookContext) -> Outcome:
@@ -17,17 +18,18 @@ def run(ctx: HookContext) -> Outcome:
     command = text_at(ctx.payload(), "tool_input", "command")
     if not command:
         return Outcome()
-    from .programs import find_program, run_program
-
     rtk = find_program("rtk", ctx.env)
-    if rtk is None:
+    if rtk is None:  # checked without spawning anything: most machines have no rtk, and this runs on every Bash call
         return Outcome()
-    result = run_program([rtk, "rewrite", command], timeout=RTK_TIMEOUT_SECONDS, cwd=ctx.cwd, env=ctx.env)
-    if result.timed_out:
+    from .. import commands_runner
+
+    result = commands_runner.run([rtk, "rewrite", command], cwd=ctx.cwd, timeout=RTK_TIMEOUT_SECONDS,
+                                 env=dict(ctx.env), max_output=MAX_OUTPUT)
+    if result.status == "timeout":
         return Outcome(stderr=f"flowctl hook rtk-rewrite: rtk timed out after {RTK_TIMEOUT_SECONDS:g}s; "
                               "command left unchanged\n")
-    rewritten = result.stdout.strip()
-    if not result.ok or not rewritten or rewritten == command:
+    rewritten = result.text().strip()
+    if not result.passed or not rewritten or rewritten == command:
         return Outcome()
     return json_answer({"hookSpecificOutput": {
         "hookEventName": "PreToolUse", "permissionDecision": "allow",

@@ -49,6 +49,9 @@ class Cmd:
     aim: float | None = None
     target_max_size: int | None = None  # absolute target applies only up to this many tasks
     write: bool = False
+    stdin: Callable[[Any], str] | None = None  # what the command reads on stdin (hook payloads); else /dev/null
+    env: dict[str, str] = field(default_factory=dict)  # extra environment (e.g. FLOW_RALPH for ralph-guard)
+    ok_codes: tuple[int, ...] = (0,)  # exit codes of a successful run (a hook that blocks exits 2)
 
     def target_at(self, size: int) -> float | None:
         """The time target in force at this workspace size (None: growth or nothing governs)."""
@@ -78,6 +81,22 @@ def _start_target(ws: Any, k: int, ctx: dict) -> list[str]:
     return ["start", task, "--json"]
 
 
+def _hook_payload(event: str, command: str) -> Callable[[Any], str]:
+    """A Claude Code PreToolUse/PostToolUse payload for the Bash tool, as the hooks receive it on stdin."""
+
+    def build(ws: Any) -> str:
+        payload = {"session_id": "3f1c2a9e-5b7d-4c8e-9a1f-0d2e4b6c8a10", "cwd": ws.root,
+                   "transcript_path": "/home/dev/.claude/projects/p/3f1c2a9e.jsonl", "permission_mode": "default",
+                   "hook_event_name": event, "tool_name": "Bash", "tool_use_id": "toolu_01ABC",
+                   "tool_input": {"command": command, "description": "Run the tests"}}
+        if event == "PostToolUse":
+            payload["tool_response"] = {"stdout": "12 passed in 0.4s\n", "stderr": "", "interrupted": False,
+                                        "isImage": False}
+        return json.dumps(payload)
+
+    return build
+
+
 COMMANDS: list[Cmd] = [
     Cmd("--version", lambda ws, k, c: ["--version"], "startup"),
     Cmd("--help", lambda ws, k, c: ["--help"], "startup", 100, 60),
@@ -90,6 +109,17 @@ COMMANDS: list[Cmd] = [
     Cmd("epics --json", lambda ws, k, c: ["epics", "--json"], "whole"),
     Cmd("status --json", lambda ws, k, c: ["status", "--json"], "whole"),
     Cmd("validate --all --json", lambda ws, k, c: ["validate", "--all", "--json"], "whole"),
+    # Hooks run around every Bash call of an agent (hooks.json): the common case has nothing to do.
+    Cmd("hook commit-gate", lambda ws, k, c: ["hook", "commit-gate"], "single", 100, 60,
+        stdin=_hook_payload("PreToolUse", "pytest -q tests/")),
+    Cmd("hook commit-gate post", lambda ws, k, c: ["hook", "commit-gate"], "single", 100, 60,
+        stdin=_hook_payload("PostToolUse", "pytest -q tests/")),
+    Cmd("hook commit-gate commit", lambda ws, k, c: ["hook", "commit-gate"], "whole", 100, 60, MAIN_SIZES,
+        stdin=_hook_payload("PreToolUse", "git commit -m 'wip'"), ok_codes=(2,)),  # tasks in progress: blocked
+    Cmd("hook ralph-guard", lambda ws, k, c: ["hook", "ralph-guard"], "single", 100, 60,
+        stdin=_hook_payload("PreToolUse", "pytest -q tests/")),
+    Cmd("hook ralph-guard ralph", lambda ws, k, c: ["hook", "ralph-guard"], "single", 100, 60,
+        stdin=_hook_payload("PreToolUse", "pytest -q tests/"), env={"FLOW_RALPH": "1"}),
     Cmd("task create --json", lambda ws, k, c: ["task", "create", "--epic", ws.focus_epic, "--title",
                                                 f"Bench new task {k}", "--json"], "write", 120, 80, write=True),
     Cmd("start --json", _start_target, "write", 120, 80, write=True),
@@ -142,7 +172,7 @@ import json, os, sys, time
 for line in sys.stdin:
     req = json.loads(line)
     os.chdir(req["cwd"])
-    fa = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0),
+    fa = [(os.POSIX_SPAWN_OPEN, 0, req.get("in") or "/dev/null", os.O_RDONLY, 0),
           (os.POSIX_SPAWN_OPEN, 1, req["out"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644),
           (os.POSIX_SPAWN_OPEN, 2, req["err"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)]
     try:
@@ -166,16 +196,20 @@ class Launcher:
                                      stdout=subprocess.PIPE, text=True)
         self.tmp = Path(tempfile.mkdtemp(prefix="flowctl-bench-io-"))
 
-    def run(self, argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, int, int, str]:
+    def run(self, argv: list[str], cwd: str, env: dict[str, str], stdin: str | None = None,
+            ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, int, str]:
         """Run argv in cwd; return (wall ms, exit code, child peak RSS KiB, head of stderr or stdout on failure)."""
-        out, err = self.tmp / "out", self.tmp / "err"
-        req = {"argv": argv, "cwd": cwd, "env": env, "out": str(out), "err": str(err)}
+        out, err, inp = self.tmp / "out", self.tmp / "err", self.tmp / "in"
+        if stdin is not None:
+            inp.write_text(stdin)
+        req = {"argv": argv, "cwd": cwd, "env": env, "out": str(out), "err": str(err),
+               "in": str(inp) if stdin is not None else None}
         assert self.proc.stdin is not None and self.proc.stdout is not None
         self.proc.stdin.write(json.dumps(req) + "\n")
         self.proc.stdin.flush()
         res = json.loads(self.proc.stdout.readline())
         head = res.get("spawn_error", "")
-        if res["code"] != 0 and not head:
+        if res["code"] not in ok_codes and not head:
             head = err.read_text("utf-8", "replace")[:400].strip() or out.read_text("utf-8", "replace")[:400].strip()
         return res["ms"], res["code"], res["maxrss"], head
 
@@ -190,12 +224,13 @@ class Launcher:
 _launcher: Launcher | None = None
 
 
-def run_once(argv: list[str], cwd: str, env: dict[str, str]) -> tuple[float, int, int, str]:
+def run_once(argv: list[str], cwd: str, env: dict[str, str], stdin: str | None = None,
+             ok_codes: tuple[int, ...] = (0,)) -> tuple[float, int, int, str]:
     """Spawn argv through the launcher; return (wall ms, exit code, child peak RSS KiB, error text)."""
     global _launcher
     if _launcher is None:
         _launcher = Launcher()
-    return _launcher.run(argv, cwd, env)
+    return _launcher.run(argv, cwd, env, stdin, ok_codes)
 
 
 def measure_round(cmd: Cmd, exe: list[str], ws: Any, k: int, env: dict[str, str], ctx: dict, sample: Sample,
@@ -208,8 +243,9 @@ def measure_round(cmd: Cmd, exe: list[str], ws: Any, k: int, env: dict[str, str]
     except RuntimeError as e:
         sample.error = str(e)
         return
-    ms, code, rss, err = run_once(exe + args, ws.root, env)
-    if code != 0:
+    stdin = cmd.stdin(ws) if cmd.stdin is not None else None
+    ms, code, rss, err = run_once(exe + args, ws.root, {**env, **cmd.env}, stdin, cmd.ok_codes)
+    if code not in cmd.ok_codes:
         sample.error = f"exit {code}: {err.splitlines()[0] if err else ''}"[:160]
         return
     if k >= warmup:

@@ -109,11 +109,18 @@ def test_without_flow_nothing_happens(flowctl: Flowctl, tmp_path: Path) -> None:
 
 def test_corrupt_task_state_allows_and_explains(gate: Flowctl) -> None:
     state = next((gate.flow / ".state" / "tasks").glob("*.state.json"))
-    state.write_text("{not json")
+    state.write_text('{"status": "in_progress", torn')
     run = hook(gate, "commit-gate", pre_bash("git commit -m x", gate.cwd))
     assert run.code == 0 and run.out == ""
     assert run.err.startswith("flowctl hook commit-gate: Corrupt file ") and "allowed" in run.err
-    assert state.read_text() == "{not json"
+    assert state.read_text() == '{"status": "in_progress", torn'
+
+
+def test_unwritable_temp_dir_allows_and_explains(gate: Flowctl, tmp_path: Path) -> None:
+    run = hook(gate, "commit-gate", post_bash("flowctl guard", "✓ guard passed", gate.cwd),
+               {"TMPDIR": str(tmp_path / "gone")})
+    assert run.code == 0 and "flowctl hook commit-gate: IO error" in run.err
+    assert not (tmp_path / "gone").exists()
 
 
 def test_post_tool_use_clears_the_wrappers_shared_throttle(gate: Flowctl, tmp_path: Path) -> None:

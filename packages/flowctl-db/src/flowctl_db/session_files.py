@@ -10,6 +10,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from flowctl_core.errors import StoreIOError
 from flowctl_core.json_store import append_line, atomic_write
 
 
@@ -23,7 +24,9 @@ def read_text(path: Path, limit: int = 1 << 20) -> str | None:
 
 
 def write_text(path: Path, text: str) -> None:
-    """Replace the file atomically (its directory must exist; raises StoreIOError otherwise)."""
+    """Replace the file atomically; its directory must exist (no directory is created outside `.flow/`)."""
+    if not os.path.isdir(path.parent):
+        raise StoreIOError(f"IO error: {path}: directory does not exist")
     atomic_write(path, text)
 
 
@@ -45,7 +48,9 @@ def remove(path: Path) -> bool:
 
 
 def append_log(path: Path, line: str, rotate_at: int = 1 << 20) -> None:
-    """Append one line to a debug log; a log over `rotate_at` bytes is first renamed to `<name>.1`."""
+    """Append one line to a debug log (its directory must exist); a log over `rotate_at` bytes becomes `<name>.1`."""
+    if not os.path.isdir(path.parent):
+        raise StoreIOError(f"IO error: {path}: directory does not exist")
     with contextlib.suppress(OSError):
         if os.stat(path).st_size > rotate_at:
             os.replace(path, path.with_name(path.name + ".1"))

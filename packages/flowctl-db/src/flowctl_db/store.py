@@ -159,6 +159,27 @@ class FlowStore:
         task = js.read_task_definition(self.paths, task_id)
         return None if task is None else task["status"]
 
+    def any_task_in_status(self, status: str) -> bool:
+        """Whether some task's status is `status`, stopping at the first (newest epics first).
+
+        For gates on hot paths (the commit-gate hook): a file is parsed only when its bytes hold the status text,
+        so a file that cannot match is not parsed (nor reported when corrupt).
+        """
+        from flowctl_core import records as R
+
+        needle = js.dumps_line(status).rstrip("\n").encode("utf-8")
+        paths = self.paths
+        for task_ids in reversed(list(js.task_ids_by_epic(paths).values())):
+            for task_id in reversed(task_ids):
+                record, path = R.TASK_STATE, paths.task_state(task_id)
+                raw = js.read_bytes(path)
+                if raw is None:  # no runtime state yet: the definition's status counts
+                    record, path = R.TASK, paths.task_json(task_id)
+                    raw = js.read_bytes(path)
+                if raw and needle in raw and R.normalize(record, js.parse_json_bytes(raw, path), path)["status"] == status:
+                    return True
+        return False
+
     def load_tasks(self, task_ids: list[str]) -> list[dict[str, Any]]:
         """Merged tasks for the given ids, in order (read lazily, e.g. one epic at a time)."""
         return js.load_tasks(self.paths, task_ids)

@@ -78,9 +78,7 @@ def _forget_wrapper_throttle(ctx: HookContext) -> None:
 
 
 def _task_in_progress(flow: Path) -> bool:
-    """Some task of this `.flow` is in progress (read in-process, like `tasks --json` would)."""
+    """Some task of this `.flow` is in progress (what `tasks --json` would show, stopping at the first)."""
     from flowctl_db import FlowStore
 
-    from .. import queries
-
-    return queries.tasks(FlowStore(flow), status="in_progress")["count"] > 0
+    return FlowStore(flow).any_task_in_status("in_progress")

@@ -81,6 +81,26 @@ def test_dry_run_previews_and_writes_nothing(store: FlowStore) -> None:
     assert tree(store) == before
 
 
+def test_add_gaps_registers_a_batch_in_one_write(store: FlowStore) -> None:
+    eid = make_epic(store)
+    gaps.add_gap(store, ACTOR, eid, "Existing")
+    entries = [{"capability": "New one", "priority": "important", "source": "impl-review"},
+               {"capability": "existing"}, {"capability": "NEW ONE "}]
+    before = tree(store)
+    preview = gaps.add_gaps(store, ACTOR, eid, entries, dry_run=True)
+    [mutation] = preview["changes"]["mutations"]
+    assert [g["capability"] for g in mutation["value"]] == ["Existing", "New one"]
+    assert tree(store) == before
+    found = gaps.add_gaps(store, ACTOR, eid, entries)
+    assert [(r["id"], r["created"], r["gap"]["priority"]) for r in found] == [
+        (2, True, "important"), (1, False, "required"), (2, False, "important")]
+    assert [g["source"] for g in store.gaps.read(eid)] == ["manual", "impl-review"]
+    assert gaps.add_gaps(store, ACTOR, eid, []) == []
+    with pytest.raises(InvalidInputError, match="Invalid task ID"):
+        gaps.add_gaps(store, ACTOR, eid, [{"capability": "x"}, {"capability": "y", "task": "bad"}])
+    assert len(store.gaps.read(eid)) == 2  # nothing of a refused batch is written
+
+
 def test_list_filters_and_shows_stored_fields(store: FlowStore) -> None:
     eid = make_epic(store)
     gaps.add_gap(store, ACTOR, eid, "A", task=f"{eid}.1")

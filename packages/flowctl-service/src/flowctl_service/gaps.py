@@ -45,17 +45,42 @@ def add_gap(store: FlowStore, actor: str | None, epic_id: str, capability: str, 
 
     Returns `{"created", "gap", "id", "message"}`, or the Changes preview with `dry_run`.
     """
+    found = add_gaps(store, actor, epic_id,
+                     [{"capability": capability, "priority": priority, "source": source, "task": task}],
+                     dry_run=dry_run)
+    if isinstance(found, dict):
+        return found
+    result = found[0]
+    gap = result["gap"]
+    message = f"Gap {gap['id']} added to {epic_id}" if result["created"] else f"Gap already exists: {gap['id']}"
+    return {**result, "message": message}
+
+
+def add_gaps(store: FlowStore, actor: str | None, epic_id: str, entries: list[dict[str, Any]],
+             dry_run: bool = False) -> list[dict[str, Any]] | dict[str, Any]:
+    """Register several gaps in one write (all or none), each as `add_gap` would (`parse-findings --register`).
+
+    `entries` are `{"capability", "priority"?, "source"?, "task"?}`. Returns one `{"created", "gap", "id"}` per
+    entry, in order (a capability repeated in the batch is created once), or the Changes preview with `dry_run`.
+    """
     require_epic(store, epic_id)
-    if task is not None and not ids.is_task_id(task):
-        raise InvalidInputError(f"Invalid task ID: {task}")
+    for entry in entries:
+        task = entry.get("task")
+        if task is not None and not ids.is_task_id(task):
+            raise InvalidInputError(f"Invalid task ID: {task}")
     with store.lock():
-        gaps, gap, created = G.with_added(store.gaps.read(epic_id), capability, priority, source, task)
-        batch = ch.Changes([ch.put("gaps", epic_id, gaps)] if created else [])
-        preview = commit(store, batch, actor, dry_run=dry_run)
+        current = store.gaps.read(epic_id)
+        results = []
+        for entry in entries:
+            current, gap, created = G.with_added(current, entry["capability"], entry.get("priority", "required"),
+                                                 entry.get("source", "manual"), entry.get("task"))
+            results.append({"created": created, "gap": gap, "id": gap["id"]})
+        changed = any(r["created"] for r in results)
+        preview = commit(store, ch.Changes([ch.put("gaps", epic_id, current)] if changed else []), actor,
+                         dry_run=dry_run)
     if preview is not None:
         return preview
-    message = f"Gap {gap['id']} added to {epic_id}" if created else f"Gap already exists: {gap['id']}"
-    return {"created": created, "gap": G.gap_item(gap), "id": gap["id"], "message": message}
+    return [{**r, "gap": G.gap_item(r["gap"])} for r in results]
 
 
 def add_text(result: dict[str, Any]) -> str:

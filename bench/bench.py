@@ -426,6 +426,51 @@ def print_growth(items: list[dict[str, Any]], ref_items: list[dict[str, Any]] | 
               f"[{g['label']}] {g['verdict']}{extra}")
 
 
+WATCH_OPEN_MS = 2000.0  # `flowctl watch`: the board is shown within 2 s (issue 14)
+WATCH_UPDATE_MS = 1000.0  # and a change made by another process appears within 1 s
+
+
+def measure_watch(python: str, flowctl: str, ws: Any, runs: int, env: dict[str, str]) -> dict[str, Any]:
+    """Run bench/watch_case.py `runs` times on a fresh copy of the workspace: open and update latencies."""
+    import workspace as wsmod  # noqa: E402  (bench/workspace.py)
+
+    opens: list[float] = []
+    loaded: list[float] = []
+    updates: list[float] = []
+    polls: list[float] = []
+    for k in range(runs):
+        copy = wsmod.clone(ws, Path(ws.root).parent / f"{Path(ws.root).name}-watch-{k}")
+        try:
+            spawned = time.monotonic()
+            proc = subprocess.run([python, str(HERE / "watch_case.py"), copy.root, "--spawned-at", str(spawned),
+                                   "--flowctl", flowctl], capture_output=True, text=True, env=env, timeout=600)
+            if proc.returncode != 0:
+                return {"error": (proc.stderr.strip().splitlines() or ["failed"])[-1]}
+            doc = json.loads(proc.stdout)
+        finally:
+            shutil.rmtree(copy.root, ignore_errors=True)
+        opens.append(doc["open_ms"])
+        loaded.append(doc["loaded_ms"])
+        updates += doc["update_ms"]
+        polls += doc["poll_ms"]
+    return {"tasks": ws.total_tasks, "open_ms": opens, "loaded_ms": loaded, "update_ms": updates, "poll_ms": polls}
+
+
+def print_watch(results: list[dict[str, Any]]) -> None:
+    print("\nflowctl watch (headless, 160x45; open = spawn -> board drawn; update = another process's write -> "
+          "shown on the board; poll = UI time spent applying it; medians, verdict on medians like the table):")
+    for r in results:
+        if "error" in r:
+            print(f"  {r.get('tasks', '?'):>6} tasks: n/a ({r['error']})")
+            continue
+        op, lo, up, po = (statistics.median(r[k]) for k in ("open_ms", "loaded_ms", "update_ms", "poll_ms"))
+        verdict = "PASS" if op <= WATCH_OPEN_MS and up <= WATCH_UPDATE_MS else "FAIL"
+        print(f"  {r['tasks']:>6} tasks: open {op:6.0f} ms (max {max(r['open_ms']):.0f}, target {WATCH_OPEN_MS:.0f})"
+              f"   all bars {lo:6.0f} ms"
+              f"   update {up:5.0f} ms (max {max(r['update_ms']):.0f}, target {WATCH_UPDATE_MS:.0f})"
+              f"   poll {po:4.0f} ms (max {max(r['poll_ms']):.0f})   {verdict}")
+
+
 def parse_sizes(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
@@ -454,10 +499,13 @@ def main(argv: list[str] | None = None) -> int:
                    help="instead of timing, print the import-time breakdown of `flowctl ARGS` (ids as in the "
                         "workspace of the first size, e.g. 'show {show_task} --json')")
     p.add_argument("--no-compile", action="store_true", help="do not compile bytecode before measuring")
+    p.add_argument("--watch-runs", type=int, default=3,
+                   help="runs of the `watch` case per size (each: open, then 5 updates); 0 skips it")
     args = p.parse_args(argv)
     sizes = parse_sizes("200,2000" if args.quick and args.sizes == p.get_default("sizes") else args.sizes)
     runs = 5 if args.quick and args.runs == p.get_default("runs") else args.runs
     commands = COMMANDS
+    wanted: set[str] = set()
     if args.only:
         wanted = {w.strip() for w in args.only.split(",")}
         commands = [c for c in COMMANDS if c.name in wanted or c.name.split()[0] in wanted]
@@ -483,6 +531,9 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="flowctl-bench-"))
     workdir.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
+    run_watch = args.watch_runs > 0 and (not wanted or "watch" in wanted) and subprocess.run(
+        [python, "-c", "import textual"], capture_output=True).returncode == 0
+    watch_results: list[dict[str, Any]] = []
     try:
         if args.importtime:
             epics, per_epic = shape(sizes[0])
@@ -527,12 +578,18 @@ def main(argv: list[str] | None = None) -> int:
                 if phase:
                     print(f"  ({'writes' if phase[0].write else 'reads'}: {time.perf_counter() - t1:.1f} s, "
                           f"load average {os.getloadavg()[0]:.2f})", file=sys.stderr)
+            if run_watch:
+                watch_results.append(measure_watch(python, args.flowctl, ws, args.watch_runs, env))
+                print(f"  watch {ws.total_tasks:>6}: {watch_results[-1]}", file=sys.stderr)
         load_after = os.getloadavg()
         print(f"\nflowctl {args.flowctl}{f'  vs  ref {args.ref}' if ref_exe else ''}; {runs} runs per command "
               f"and size after 1 warm-up; ms wall time; MiB peak RSS; xfloor = median / median of "
-              f"`python -c pass` ({floor.median:.1f} ms); load average {load_before[0]:.2f} -> {load_after[0]:.2f} "
+              f"`python -c pass` ({floor.median if floor.ms else float('nan'):.1f} ms); load average {load_before[0]:.2f} -> {load_after[0]:.2f} "
               f"on {os.cpu_count()} cpu(s)\n")
-        print_table(rows, floor, bool(ref_exe))
+        if rows:
+            print_table(rows, floor, bool(ref_exe))
+        if watch_results:
+            print_watch(watch_results)
         g = growth(rows)
         g_ref = growth(rows, "ref") if ref_exe else None
         print_growth(g, g_ref)
@@ -541,14 +598,14 @@ def main(argv: list[str] | None = None) -> int:
                 "flowctl": args.flowctl, "ref": args.ref, "python": python, "runs": runs, "sizes": sizes,
                 "machine": {"platform": platform.platform(), "cpus": os.cpu_count(),
                             "load_before": load_before, "load_after": load_after},
-                "floor": floor.summary(),
+                "floor": floor.summary() if floor.ms else None,
                 "results": [{"command": r["cmd"].name, "args_scope": r["cmd"].scope, "tasks": r["size"],
                              "target_ms": r["cmd"].target_at(r["size"]), "aim_ms": r["cmd"].aim,
                              "mem_target_mib": r["cmd"].mem_target_at(r["size"]),
                              "verdict": verdict(r["cmd"], r["size"], r["ours"]),
                              "ours": r["ours"].summary(),
                              "ref": r["ref"].summary() if r["ref"] is not None else None} for r in rows],
-                "growth": g, "growth_ref": g_ref,
+                "growth": g, "growth_ref": g_ref, "watch": watch_results,
             }
             Path(args.json_out).write_text(json.dumps(doc, indent=1))
             print(f"\nraw figures written to {args.json_out}", file=sys.stderr)

@@ -77,7 +77,7 @@ def test_board_opens_on_a_real_flow_and_navigates(board):
     async def scenario():
         app = WatchApp(FlowStore(board.flow), interval=0.1)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await wait_for(pilot, lambda: app.loaded)
             assert options(app, "epic-list") == [E, E2]
             assert app.current_epic == E
             assert column(app, "todo") == [f"{E}.2", f"{E}.3", f"{E}.4"]
@@ -137,7 +137,7 @@ def test_board_shows_what_another_process_changes(board):
     async def scenario():
         app = WatchApp(FlowStore(board.flow), interval=0.2)
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await wait_for(pilot, lambda: app.loaded)
             assert column(app, "progress") == []
             await flowctl("start", f"{E}.2")
             await wait_for(pilot, lambda: column(app, "progress") == [f"{E}.2"])
@@ -255,7 +255,7 @@ def test_snapshots_of_the_main_screens(snapshot_store, screen, monkeypatch):
     async def scenario():
         app = WatchApp(snapshot_store, clock=lambda: NOW, label="demo/.flow", dark=screen != "light")
         async with app.run_test(size=SIZE) as pilot:
-            await pilot.pause()
+            await wait_for(pilot, lambda: app.loaded)
             if screen in ("details", "light", "no-color"):
                 await pilot.press("tab", "right", "j")  # the in-progress column, its task
                 assert app.current_task == f"{E}.2"

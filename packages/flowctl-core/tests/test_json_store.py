@@ -429,3 +429,18 @@ def test_store_lock_needs_an_existing_flow_dir(tmp_path):
         with js.store_lock(tmp_path / "missing"):
             pass
     assert not (tmp_path / "missing").exists()
+
+
+def test_read_task_status_fast_path_and_corrupt_files(tmp_path):
+    paths = JS.FlowPaths(tmp_path / ".flow")
+    tid = "fn-1-a.1"
+    assert JS.read_task_status(paths, tid) is None
+    JS.write_task_definition(paths, {"id": tid, "epic": "fn-1-a", "title": "T", "created_at": "2026-01-01T00:00:00Z",
+                                     "updated_at": "2026-01-01T00:00:00Z"})
+    assert JS.read_task_status(paths, tid) == "todo"  # no state file: the definition's status
+    JS.write_state(paths, tid, {"status": "blocked", "retry_count": 0, "updated_at": "2026-01-01T00:00:00Z"})
+    assert JS.read_task_status(paths, tid) == "blocked"
+    for bad in (b"{not json", b"null", b'{"status": "exploded"}', b"[]"):
+        paths.task_state(tid).write_bytes(bad)
+        with pytest.raises(CorruptFileError):
+            JS.read_task_status(paths, tid)

@@ -62,6 +62,23 @@ def test_open_counts_every_epic_and_columns_the_focused_one(seeded):
     assert [row["id"] for row in only.epic_rows()] == [E2] and only.summary()["tasks"] == 1
 
 
+def test_open_can_defer_the_other_epics_statuses(seeded):
+    r = board.BoardReader(seeded, clock=lambda: NOW)
+    r.open(defer=True)
+    assert r.focus == E and list(r.pending) == [E2]
+    assert [(row["id"], row["loading"], row["total"]) for row in r.epic_rows()] == [(E, False, 4), (E2, True, 0)]
+    found = r.read_pending()
+    add_task(seeded, f"{E2}.1", "done")  # a change seen by a poll before the slow read is merged: the poll wins
+    r.poll()
+    r.merge_pending(found)
+    assert r.pending == {} and r.statuses[E2] == {f"{E2}.1": "done"}
+    seeded.save_epic({**seeded.get_epic(E), "status": "done"})
+    assert board.BoardReader(seeded).default_focus({E: [f"{E}.1"], E2: [f"{E2}.1"]}) == E  # not read yet: open
+    closed = board.BoardReader(seeded)
+    closed.open()
+    assert closed.default_focus() == E2  # the first open epic
+
+
 def test_poll_sees_only_what_changed(seeded):
     r = reader(seeded)
     r.focus = E

@@ -551,6 +551,25 @@ def read_state(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
     return load_record(R.TASK_STATE, paths.task_state(task_id))
 
 
+def read_task_status(paths: FlowPaths, task_id: str) -> str | None:
+    """The task's merged status alone (state file, else definition; None when both are missing), for boards and
+    counts over many tasks: a well-formed file is only parsed, anything else goes through the full record check
+    (and raises CorruptFileError as usual)."""
+    for record, path in ((R.TASK_STATE, paths.task_state(task_id)), (R.TASK, paths.task_json(task_id))):
+        raw = read_bytes(path)
+        if raw is None:
+            continue
+        try:
+            data = json.loads(raw)
+            status = data.get("status") if isinstance(data, dict) else None
+        except (ValueError, RecursionError):
+            status = None
+        if status in R.TASK_STATUSES:
+            return status
+        return R.normalize(record, parse_json_bytes(raw, path), path)["status"]
+    return None
+
+
 def merge_state(task: dict[str, Any], state: dict[str, Any] | None) -> dict[str, Any]:
     """Apply the merge rule of §5.3: the state's status and updated_at override the definition's."""
     if state is not None:

@@ -152,12 +152,8 @@ class FlowStore:
         return js.task_statuses(self.paths)
 
     def task_status(self, task_id: str) -> str | None:
-        """One task's merged status from its state file (its definition only when it has none); None if gone."""
-        state = js.read_state(self.paths, task_id)
-        if state is not None:
-            return state["status"]
-        task = js.read_task_definition(self.paths, task_id)
-        return None if task is None else task["status"]
+        """One task's merged status (state file, else definition); None when the task is gone."""
+        return js.read_task_status(self.paths, task_id)
 
     def any_task_in_status(self, status: str) -> bool:
         """Whether some task's status is `status`, stopping at the first (newest epics first).

@@ -38,7 +38,7 @@ COLUMNS: tuple[tuple[str, tuple[str, ...]], ...] = (
 COLUMN_OF = {status: title for title, statuses in COLUMNS for status in statuses}
 EVENT_TAIL_BYTES = 512 * 1024  # the first read of a long event log takes only its end
 EVENT_KEEP = 2000  # events kept in memory (newest)
-RACY_SECONDS = 2.0  # a directory changed this recently is listed again: two writes may share one mtime tick
+RACY_SECONDS = 1.0  # a directory changed this recently is listed again: two writes may share one mtime tick
 
 
 def _is_task_file(name: str) -> bool:
@@ -140,12 +140,15 @@ class BoardReader:
         self._files: dict[str, tuple[int, int, int] | None] = {}
         self._event_offset = 0
         self.focus: str | None = epic  # the epic on screen: its files are checked one by one
+        self.pending: dict[str, list[str]] = {}  # epics whose task statuses are not read yet (open(defer=True))
         self._focus_keys: dict[str, tuple[Any, Any]] = {}
 
     # ── reading ──────────────────────────────────────────────────────────────────────────────────────────────
 
-    def open(self) -> dict[str, Any]:
-        """Read the whole board once; returns `summary()`."""
+    def open(self, defer: bool = False) -> dict[str, Any]:
+        """Read the board once; returns `summary()`. With `defer`, task statuses are read only for the epic in
+        `focus` (the first open epic when unset); the others stay `pending` until `read_pending()` and
+        `merge_pending()` (a UI runs the first in a thread and shows the board meanwhile)."""
         for watch in self._dirs.values():
             watch.changes()
         for name in self._dirs["epics"].inodes:
@@ -154,12 +157,14 @@ class BoardReader:
         ids_by_epic = self.store.task_ids_by_epic()
         if self.epic is not None:
             ids_by_epic = {self.epic: ids_by_epic.get(self.epic, [])}
-        for epic_id, task_ids in ids_by_epic.items():
-            statuses = self.statuses[epic_id] = {}
-            for task_id in task_ids:
-                status = self._guard(task_id, lambda task_id=task_id: self.store.task_status(task_id))
-                if status is not None:
-                    statuses[task_id] = status
+        self.pending = ids_by_epic
+        if defer:
+            if self.focus is None:
+                self.focus = self.default_focus(ids_by_epic)
+            if self.focus in ids_by_epic:
+                self.statuses[self.focus] = self._read_statuses(ids_by_epic.pop(self.focus))
+        else:
+            self.merge_pending(self.read_pending())
         for name in self._dirs["gaps"].inodes:
             if name.endswith(".json"):
                 self._read_gaps(name[:-5])
@@ -167,6 +172,35 @@ class BoardReader:
         events, self._event_offset = self.store.events.read_from(0, EVENT_TAIL_BYTES)
         self.events = events[-EVENT_KEEP:]
         return self.summary()
+
+    def default_focus(self, ids_by_epic: dict[str, list[str]] | None = None) -> str | None:
+        """The epic a board shows first: `--epic`, else the first open epic (by number) that has tasks."""
+        if self.epic is not None:
+            return self.epic
+        with_tasks = ids_by_epic if ids_by_epic is not None else self.statuses
+        ids = sorted(set(self.epics) | set(with_tasks), key=_epic_sort_key)
+        for epic_id in ids:
+            if (self.epics.get(epic_id) or {}).get("status", "open") != "done" and with_tasks.get(epic_id):
+                return epic_id
+        return ids[0] if ids else None
+
+    def _read_statuses(self, task_ids: list[str]) -> dict[str, str]:
+        statuses = {}
+        for task_id in task_ids:
+            status = self._guard(task_id, lambda task_id=task_id: self.store.task_status(task_id))
+            if status is not None:
+                statuses[task_id] = status
+        return statuses
+
+    def read_pending(self) -> dict[str, dict[str, str]]:
+        """The statuses of the epics still pending (reads only: safe to run in another thread)."""
+        return {epic_id: self._read_statuses(task_ids) for epic_id, task_ids in list(self.pending.items())}
+
+    def merge_pending(self, found: dict[str, dict[str, str]]) -> None:
+        """Adopt statuses read by `read_pending`; what `poll` read meanwhile is newer and wins."""
+        for epic_id, statuses in found.items():
+            self.statuses[epic_id] = {**statuses, **self.statuses.get(epic_id, {})}
+            self.pending.pop(epic_id, None)
 
     def _guard(self, what: str, read: Callable[[], Any]) -> Any:
         """Run a read; a corrupt or unreadable file is recorded in `errors` and skipped."""
@@ -302,7 +336,7 @@ class BoardReader:
 
     def epic_rows(self) -> list[dict[str, Any]]:
         """One row per epic (with tasks, or shown by --epic): id, title, status, total, counts by status."""
-        ids = sorted(set(self.epics) | set(self.statuses), key=_epic_sort_key)
+        ids = sorted(set(self.epics) | set(self.statuses) | set(self.pending), key=_epic_sort_key)
         if self.epic is not None:
             ids = [self.epic]
         rows = []
@@ -313,7 +347,7 @@ class BoardReader:
             epic = self.epics.get(epic_id) or {}
             rows.append({"id": epic_id, "title": epic.get("title", ""), "status": epic.get("status", "open"),
                          "total": sum(counts.values()), "done": counts.get("done", 0) + counts.get("skipped", 0),
-                         "counts": counts})
+                         "counts": counts, "loading": epic_id in self.pending})
         return rows
 
     def columns(self, epic_id: str, text_filter: str = "") -> dict[str, list[dict[str, Any]]]:
@@ -344,6 +378,18 @@ class BoardReader:
                   if e.get("stream_id") == stream or e.get("task_id") == task_id or e.get("entity_id") == task_id]
         return {**row, "spec": spec, "dependents": dependents, "events": events,
                 "age": claim_age(row["claimed_at"], self.clock())}
+
+    def graph(self, epic_id: str) -> dict[str, Any]:
+        """The epic's dependency graph (`pictures.build_graph`) from the rows in memory; FlowError on a cycle."""
+        from flowctl_core.errors import NotFoundError
+
+        from .pictures import build_graph, other_task
+
+        rows = self.load_epic(epic_id)
+        if not rows:
+            raise NotFoundError(f"No tasks found for epic {epic_id}")
+        tasks = [rows[t] for t in sorted(rows)]  # id-string order, as `dag`
+        return build_graph(epic_id, tasks, lambda task_id: self._guard(task_id, lambda: other_task(self.store, task_id)))
 
     def activity(self, epic_id: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """The event log tail, newest first, optionally only one epic's events."""

@@ -33,12 +33,18 @@ FORMATS = ("text", "mermaid", "dot")
 def epic_graph(store: FlowStore, epic_id: str) -> dict[str, Any]:
     """`{"epic", "nodes": [{"id", "title", "status", "external", "layer"}], "edges": [[dep, task]], "critical_path",
     "ready"}`; nodes in task-id order (external ones last), edges sorted, layer = wave as in `dag`."""
-    from flowctl_core import state_machine as sm
-    from flowctl_core.dag import TaskDag
-
     tasks = store.list_tasks(epic_id)
     if not tasks:
         raise NotFoundError(f"No tasks found for epic {epic_id}")
+    return build_graph(epic_id, tasks, lambda task_id: other_task(store, task_id))
+
+
+def build_graph(epic_id: str, tasks: list[dict[str, Any]], other_task: Any) -> dict[str, Any]:
+    """The graph of `epic_graph` from the epic's tasks (dicts with id, title, status, depends_on) and a lookup
+    `other_task(id)` -> task dict or None for dependencies outside the list."""
+    from flowctl_core import state_machine as sm
+    from flowctl_core.dag import TaskDag
+
     local = {t["id"] for t in tasks}
     external: dict[str, dict[str, Any]] = {}
     edges: set[tuple[str, str]] = set()
@@ -46,10 +52,10 @@ def epic_graph(store: FlowStore, epic_id: str) -> dict[str, Any]:
         for dep in task.get("depends_on") or []:
             edges.add((dep, task["id"]))
             if dep not in local and dep not in external:
-                other = _other_task(store, dep)
+                other = other_task(dep)
                 external[dep] = {"id": dep, "title": other["title"] if other else "",
                                  "status": other["status"] if other else "missing", "external": True}
-    pairs = [(t["id"], sorted({d for d in t.get("depends_on") or []})) for t in tasks]
+    pairs = [(t["id"], sorted(set(t.get("depends_on") or []))) for t in tasks]
     pairs += [(tid, []) for tid in sorted(external)]
     try:
         dag = TaskDag(pairs)
@@ -60,7 +66,7 @@ def epic_graph(store: FlowStore, epic_id: str) -> dict[str, Any]:
         raise DependencyError(f"Cycle detected in DAG: {' -> '.join(cycle)}")
     status = {t["id"]: t["status"] for t in tasks} | {tid: n["status"] for tid, n in external.items()}
     ready = [t["id"] for t in tasks if t["status"] in (sm.TODO, sm.UP_FOR_RETRY)
-             and all(status.get(d) in ("done", "skipped") for d in t.get("depends_on") or [])]
+             and all(sm.is_satisfied(status.get(d)) for d in t.get("depends_on") or [])]
     nodes = [{"id": t["id"], "title": t["title"], "status": t["status"], "external": False} for t in tasks]
     nodes += [external[tid] for tid in sorted(external)]
     layer_of = dag.layer_of()
@@ -70,7 +76,7 @@ def epic_graph(store: FlowStore, epic_id: str) -> dict[str, Any]:
             "critical_path": dag.critical_path(), "ready": ready}
 
 
-def _other_task(store: FlowStore, task_id: str) -> dict[str, Any] | None:
+def other_task(store: FlowStore, task_id: str) -> dict[str, Any] | None:
     from flowctl_core import ids
 
     return store.get_task(task_id) if ids.is_task_id(task_id) else None

@@ -140,6 +140,8 @@ class WatchApp(App):
         self.current_task: str | None = None
         self.filter_text = ""
         self.epic_events_only = epic is not None
+        self.graph_stale = True
+        self.loaded = False  # every epic's progress bar is filled (set once the background read is merged)
         self.updates = 0  # board refreshes applied after a change on disk (tests and the benchmark wait on it)
 
     # ── layout ───────────────────────────────────────────────────────────────────────────────────────────────
@@ -182,15 +184,25 @@ class WatchApp(App):
         self.query_one("#locks", DataTable).add_columns("file", "task", "mode", "pid", "expires in")
         self.query_one("#approvals", DataTable).add_columns("id", "task", "kind", "created")
         self.query_one("#gaps", DataTable).add_columns("epic", "#", "capability", "priority")
-        self.reader.open()
-        rows = self.reader.epic_rows()
-        if self.current_epic is None and rows:
-            open_rows = [r for r in rows if r["status"] != "done"]
-            self.current_epic = (open_rows or rows)[0]["id"]
-        self.reader.focus = self.current_epic
+        # The epic on screen first; every other epic's task statuses (progress bars) are read in a thread.
+        self.reader.open(defer=True)
+        self.current_epic = self.reader.focus
         self.refresh_all()
         self.query_one("#epic-list", OptionList).focus()
         self.set_interval(self.interval, self.poll_changes)
+        self.loaded = not self.reader.pending
+        if self.reader.pending:
+            self.run_worker(self._read_pending, thread=True, exclusive=True)
+
+    def _read_pending(self) -> None:
+        found = self.reader.read_pending()
+        self.call_from_thread(self._merge_pending, found)
+
+    def _merge_pending(self, found: dict[str, dict[str, str]]) -> None:
+        self.reader.merge_pending(found)
+        self.refresh_epics()
+        self.refresh_status_line()
+        self.loaded = True
 
     # ── refresh ──────────────────────────────────────────────────────────────────────────────────────────────
 
@@ -239,8 +251,11 @@ class WatchApp(App):
             if row["status"] == "done":
                 text.append("  closed", style="italic")
             text.append(f"\n{row['title']}\n")
-            text.append_text(progress_bar(row["counts"], row["total"]))
-            text.append(f" {row['done']}/{row['total']}")
+            if row["loading"]:
+                text.append("counting…", style="italic")
+            else:
+                text.append_text(progress_bar(row["counts"], row["total"]))
+                text.append(f" {row['done']}/{row['total']}")
             options.append(Option(text, id=row["id"]))
         _replace_options(epic_list, options, self.current_epic)
 
@@ -294,10 +309,14 @@ class WatchApp(App):
         label = f"Events of {epic} (e: every epic)" if epic else "Events of every epic (e: this epic only)"
         self.query_one("#events-title", Label).update(label)
 
-    def refresh_graph(self) -> None:
+    def refresh_graph(self, force: bool = False) -> None:
+        """Redraw the graph now if its tab is showing; otherwise when it is next shown."""
         from flowctl_core.errors import FlowError
-        from flowctl_service import pictures
 
+        self.graph_stale = True
+        if not force and self.query_one("#tabs", TabbedContent).active != "graph":
+            return
+        self.graph_stale = False
         title = self.query_one("#graph-title", Static)
         body = self.query_one("#graph-body", Static)
         if self.current_epic is None:
@@ -305,7 +324,7 @@ class WatchApp(App):
             body.update("")
             return
         try:
-            graph = pictures.epic_graph(self.reader.store, self.current_epic)
+            graph = self.reader.graph(self.current_epic)
         except FlowError as err:
             title.update(f"{self.current_epic}: {err}")
             body.update("")
@@ -313,6 +332,10 @@ class WatchApp(App):
         title.update(Text.assemble((f"{self.current_epic}   ", "bold"), ("★ critical path   ", "bold red"),
                                    ("▶ ready   ", "bold blue"), "← depends on"))
         body.update(_graph_text(graph))
+
+    def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "graph" and self.graph_stale:
+            self.refresh_graph(force=True)
 
     # ── events from widgets ──────────────────────────────────────────────────────────────────────────────────
 
@@ -384,11 +407,19 @@ class WatchApp(App):
 
 
 def _replace_options(option_list: OptionList, options: list[Option], keep: str | None) -> None:
-    """Swap the options, keeping the highlight on the same id when it is still there."""
+    """Show `options`, touching the list as little as possible (redrawing lists is the costly part of a refresh):
+    unchanged lists are left alone, changed labels replaced in place, and only a new set of ids rebuilds the list;
+    the highlight stays on the same id while it is there."""
+    old_ids = [option_list.get_option_at_index(i).id for i in range(option_list.option_count)]
+    ids = [o.id for o in options]
+    if ids == old_ids:
+        for option in options:
+            if option_list.get_option(option.id).prompt != option.prompt:
+                option_list.replace_option_prompt(option.id, option.prompt)
+        return
     old = option_list.highlighted_option.id if option_list.highlighted_option is not None else None
     option_list.clear_options()
     option_list.add_options(options)
-    ids = [o.id for o in options]
     for wanted in (keep, old):
         if wanted in ids:
             option_list.highlighted = ids.index(wanted)

@@ -265,3 +265,35 @@ def test_snapshots_of_the_main_screens(snapshot_store, screen, monkeypatch):
             check_snapshot(app, screen)
 
     run(scenario())
+
+
+def test_the_real_command_draws_in_a_terminal_and_quits_on_q(board):
+    """`flowctl watch` as a person runs it: a real pseudo-terminal, the board drawn, `q` ends it with exit 0."""
+    import pty
+    import select
+    import time
+
+    main, child = pty.openpty()
+    proc = subprocess.Popen([board.exe, "watch"], cwd=board.cwd, stdin=child, stdout=child, stderr=child,
+                            env={**board.env, "TERM": "xterm-256color", "COLUMNS": "150", "LINES": "40"},
+                            start_new_session=True)
+    os.close(child)
+    seen = b""
+    try:
+        deadline = time.monotonic() + 60
+        while b"Epics" not in seen or E.encode() not in seen:
+            assert time.monotonic() < deadline, seen[-500:]
+            if select.select([main], [], [], 0.2)[0]:
+                seen += os.read(main, 65536)
+        os.write(main, b"q")
+        while proc.poll() is None and time.monotonic() < deadline:
+            if select.select([main], [], [], 0.2)[0]:
+                try:
+                    os.read(main, 65536)
+                except OSError:
+                    break
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+        os.close(main)

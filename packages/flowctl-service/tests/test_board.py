@@ -84,13 +84,17 @@ def test_poll_sees_only_what_changed(seeded):
     r.focus = E
     r.columns(E)
     assert r.poll() == {"tasks": [], "specs": [], "epics": [], "events": 0, "files": []}
-    seeded.save_state(f"{E}.4", {"status": "blocked", "retry_count": 0, "updated_at": T_AT})  # atomic replace
+    seeded.save_state(f"{E}.4", {"status": "blocked", "retry_count": 0, "updated_at": T_AT})  # a new file
     seeded.write_task_spec(f"{E}.1", "# new spec\n")
     add_task(seeded, f"{E2}.2", "done")
     changes = r.poll()
     assert changes["tasks"] == [f"{E}.4", f"{E2}.2"] and changes["specs"] == [f"{E}.1"]
+    r.focus = None  # only the directory check now: an existing file replaced atomically (same name, new inode)
+    seeded.save_state(f"{E2}.2", {"status": "todo", "retry_count": 0, "updated_at": T_AT})
+    assert r.poll()["tasks"] == [f"{E2}.2"] and r.statuses[E2][f"{E2}.2"] == "todo"
+    r.focus = E
     assert [t["id"] for t in r.columns(E)["blocked"]] == [f"{E}.4"]
-    assert r.epic_rows()[1]["done"] == 1 and r.details(f"{E}.1")["spec"] == "# new spec\n"
+    assert r.epic_rows()[1]["total"] == 2 and r.details(f"{E}.1")["spec"] == "# new spec\n"
     assert not any(r.poll().values())
 
 

@@ -63,6 +63,7 @@ READS = {
     "next": (["next", "--json"], "scheduling", WRITE_SIDE),
     "tasks": (["tasks", "--json"], "query", WRITE_SIDE),
     "tasks --epic": (["tasks", "--epic", EPIC, "--json"], "query", WRITE_SIDE),
+    "review-backend": (["review-backend"], "review", WRITE_SIDE + ("flowctl_service.findings", "flowctl_service.gaps")),
     "--help": (["--help"], None, ("flowctl_service", "flowctl_db")),
     "--version": (["--version"], None, ("flowctl_service", "flowctl_db", "flowctl_cli.commands")),
 }

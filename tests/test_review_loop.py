@@ -80,3 +80,27 @@ def test_review_loop(initialized_flowctl):
     summary = f.ok("stats", "summary")
     assert (summary["done_tasks"], summary["open_epics"]) == (1, 0)
     assert f.ok("stats", "rollup")["rollups"][-1]["epics_completed"] == 1
+
+
+def test_concurrent_registrations_keep_every_finding_once(initialized_flowctl):
+    """Ten reviews registered at the same moment: every finding is a gap exactly once, ids distinct.
+
+    Goes red with the store lock made a no-op (registrations overwrite each other's gap file).
+    """
+    f = initialized_flowctl
+    epic = f.ok("epic", "create", "--title", "Racing reviews", "--json")["id"]
+    racers = 10
+    for i in range(racers):
+        items = [{"title": f"Finding {i}-{k}", "severity": "P1", "file": f"src/m{i}.py", "line": k,
+                  "confidence": 0.9, "evidence": []} for k in (1, 2)]
+        items.append({"title": "Shared finding", "severity": "P0", "file": "src/shared.py", "line": 1,
+                      "confidence": 0.9, "evidence": []})
+        (f.cwd / f"review-{i}.txt").write_text(f"<findings>{json.dumps(items)}</findings>")
+    runs = f.race(*[("parse-findings", "--file", f"review-{i}.txt", "--epic", epic, "--register", "--json")
+                    for i in range(racers)])
+    assert [(r.code, r.err) for r in runs] == [(0, "")] * racers
+    assert all(json.loads(r.out)["registered"] == 3 for r in runs)
+    stored = json.loads((f.flow / "gaps" / f"{epic}.json").read_text())
+    assert sorted(g["id"] for g in stored) == list(range(1, 2 * racers + 2))
+    expected = {f"Finding {i}-{k} (src/m{i}.py:{k})" for i in range(racers) for k in (1, 2)}
+    assert {g["capability"] for g in stored} == expected | {"Shared finding (src/shared.py:1)"}

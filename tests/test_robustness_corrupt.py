@@ -346,3 +346,19 @@ def test_store_memory_stats_corrupt_file(ws: Flowctl) -> None:
     refuses(path, store.memory.stats)
     refuses(path, lambda: store.memory.record_refs([entry["id"]]))
     refuses(path, lambda: store.memory.gc(days=0))
+
+
+def test_corrupt_coordination_files_never_hide_a_finished_task(ws: Flowctl) -> None:
+    # Gaps, approvals and checkpoints are read only by their own commands (and `epic close`): a corrupt one is
+    # reported there, and every view of the tasks still shows the finished task as done.
+    ws.ok("done", T1, "--summary", "ok")
+    corrupted = [corrupt(ws, f"gaps/{E}.json", b"\x00garbage"), corrupt(ws, ".state/approvals.json", b'{"a": 1}'),
+                 corrupt(ws, f".state/checkpoint-{E}.json", b"[1, 2")]
+    assert ws.ok("show", T1, "--json")["status"] == "done"
+    assert {t["id"]: t["status"] for t in ws.ok("tasks", "--epic", E, "--json")["tasks"]}[T1] == "done"
+    assert ws.ok("epics", "--json")["epics"][0]["tasks"] == 3
+    assert ws.ok("status", "--json")["tasks"]["done"] == 1
+    assert [t["id"] for t in ws.ok("ready", "--epic", E, "--json")["ready"]] == [T2, T3]
+    for path, args in zip(corrupted, [("gap", "check", "--epic", E), ("approval", "list"),
+                                      ("checkpoint", "restore", "--epic", E)], strict=True):
+        assert_refused(ws, path, *args)

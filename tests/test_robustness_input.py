@@ -129,6 +129,14 @@ def id_commands(i: str) -> list[list[str]]:
         ["epic", "branch", i, "b"], ["epic", "add-dep", E, i], ["epic", "archive", i, "--force"],
         ["ready", "--epic", i], ["lock", "--task", i, "--files", "a.py"], ["heartbeat", "--task", i],
         ["unlock", "--task", i], ["validate", "--epic", i], ["state-path", "--task", i],
+        ["gap", "add", "--epic", i, "--capability", "x"], ["gap", "add", "--epic", E, "--capability", "x", "--task", i],
+        ["gap", "list", "--epic", i], ["gap", "check", "--epic", i], ["gap", "resolve", "--epic", i, "--id", "1"],
+        ["gap", "resolve", i], ["approval", "create", "--task", i, "--kind", "generic", "--payload", "1"],
+        ["approval", "show", i], ["approval", "approve", i], ["approval", "reject", i],
+        ["log", "decision", "--key", "k", "--value", "v", "--reason", "r", "--epic", i],
+        ["log", "decision", "--key", "k", "--value", "v", "--reason", "r", "--task", i],
+        ["checkpoint", "save", "--epic", i], ["checkpoint", "restore", "--epic", i],
+        ["checkpoint", "delete", "--epic", i],
     ]
 
 
@@ -362,6 +370,10 @@ def _raw_run(flowctl: Flowctl, args: list[bytes], env: dict[str, str | bytes] | 
     [b"epic", b"create", b"--title", b"\xff\xfe bad"],
     [b"task", b"create", b"--epic", b"fn-1-x\xc3", b"--title", b"t"],
     [b"show", b"\x80"],
+    [b"gap", b"add", b"--epic", b"fn-1-work", b"--capability", b"\xff cap"],
+    [b"log", b"decision", b"--key", b"k", b"--value", b"\xfe", b"--reason", b"r"],
+    [b"approval", b"create", b"--task", b"fn-1-work.1", b"--kind", b"generic", b"--payload", b'"\xff"'],
+    [b"checkpoint", b"save", b"--epic", b"fn-1-work\xc3"],
 ])
 def test_non_utf8_arguments_are_a_usage_error_and_write_nothing(initialized_flowctl: Flowctl, args) -> None:
     before = flow_tree(initialized_flowctl)

@@ -85,12 +85,16 @@ def test_errors(initialized_flowctl: Flowctl, tmp_path) -> None:  # noqa: ANN001
          "cannot read /nonexistent.json: No such file or directory (os error 2)"),
         (("--task", T1, "--kind", "generic", "--payload", f"@{big}"),
          f"cannot read {big}: larger than 1048576 bytes (the limit for a payload)"),
+        (("--task", T1, "--kind", "generic", "--payload", "@/dev/zero"),
+         "cannot read /dev/zero: larger than 1048576 bytes (the limit for a payload)"),
+        (("--task", T1, "--kind", "generic", "--payload", f"@{tmp_path}"),
+         f"cannot read {tmp_path}: Is a directory (os error 21)"),
         (("--task", T1, "--kind", "generic", "--payload", f"@{bad}"),
          f"invalid JSON in {bad}: not valid UTF-8 (invalid start byte at byte 7)"),
         (("--task", f"{E}.9", "--kind", "generic", "--payload", "1"),
          f"create: validation error: task {E}.9 does not exist"),
         (("--task", "../../etc/passwd", "--kind", "generic", "--payload", "1"),
-         "create: validation error: invalid task id: ../../etc/passwd"),
+         "create: validation error: Invalid task ID: ../../etc/passwd"),
     ]:
         run = f.fail("approval", "create", *args)
         assert (run.error, run.out) == (message, ""), args

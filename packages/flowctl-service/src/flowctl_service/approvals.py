@@ -50,7 +50,7 @@ def create(store: FlowStore, task_id: str, kind: str, payload: str, *, dry_run: 
         raise InvalidInputError(f"invalid --kind: {kind}")
     value = parse_payload(payload)
     if not ids.is_task_id(task_id):
-        raise InvalidInputError(f"create: validation error: invalid task id: {task_id}")
+        raise InvalidInputError(f"create: validation error: Invalid task ID: {task_id}")
     try:
         with store.lock():
             if store.get_task_definition(task_id) is None:

@@ -25,11 +25,15 @@ def log_decision(store: FlowStore, key: str, value: str, reason: str, epic_id: s
     """Append one decision event; returns `{"epic_id", "event_type", "key", "reason", "task_id", "value"}`."""
     from flowctl_core.timefmt import now_off
 
-    if epic_id is not None and not ids.is_epic_id(epic_id):
-        raise InvalidInputError(f"Invalid epic ID: {epic_id}")
+    # Ids that no record could have (malformed, or too long to name a file) are refused like everywhere else.
+    if epic_id is not None:
+        if not ids.is_epic_id(epic_id):
+            raise InvalidInputError(f"Invalid epic ID: {epic_id}")
+        store.paths.epic_json(epic_id)
     if task_id is not None:
         if not ids.is_task_id(task_id):
             raise InvalidInputError(f"Invalid task ID: {task_id}")
+        store.paths.task_json(task_id)
         if epic_id is None:
             epic_id = ids.epic_id_from_task(task_id)
     epic = epic_id or GLOBAL

@@ -403,3 +403,31 @@ def test_an_unexpected_error_is_one_envelope_line_and_a_traceback_only_with_v(in
     verbose = initialized_flowctl("-v", "epic", "create", "--title", "boom", "--json", env=env)
     assert verbose.code == 1 and "Traceback" in verbose.err
     assert initialized_flowctl.ok("epics", "--json")["epics"] == []  # the batch was rolled back both times
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Stored names reach git as names, never as options
+
+
+def test_a_branch_name_that_looks_like_an_option_is_refused(initialized_flowctl: Flowctl, tmp_path: Path) -> None:
+    epic = initialized_flowctl.ok("epic", "create", "--title", "Git names", "--json")["id"]
+    target = tmp_path / "pwned"
+    for bad in (f"--output={target}", "-D", "two words", "a..b", "ends.lock"):
+        run = initialized_flowctl("--json", "epic", "branch", epic, "--", bad)
+        assert assert_clean(run) == f"Invalid branch name {bad!r}: not a valid git branch name"
+        run = initialized_flowctl("epic", "create", "--title", "Other", f"--branch={bad}", "--json")
+        assert assert_clean(run) == f"Invalid branch name {bad!r}: not a valid git branch name"
+    assert initialized_flowctl.ok("epic", "branch", epic, "feature/fine-1", "--json")["id"] == epic
+    assert not target.exists()
+
+
+def test_diff_passes_a_stored_hostile_branch_to_git_as_a_name(initialized_flowctl: Flowctl, tmp_path: Path) -> None:
+    epic = initialized_flowctl.ok("epic", "create", "--title", "Legacy", "--json")["id"]
+    target = tmp_path / "pwned-by-diff"
+    path = initialized_flowctl.flow / "epics" / f"{epic}.json"
+    record = json.loads(path.read_text())
+    record["branch_name"] = f"--output={target}"  # written by an older tool that never checked it
+    path.write_text(json.dumps(record, indent=2))
+    run = initialized_flowctl("diff", epic, "--json")
+    assert "Traceback" not in run.err
+    assert not target.exists(), "git took the stored branch name for its --output option"

@@ -38,6 +38,7 @@ from flowctl_db import FlowStore
 from . import lookup
 from .backends import apply_backend_flags, require_backend_flag
 from .deps import apply_or_preview, cycle_text
+from .git_names import check_branch_name
 
 REVIEW_WORDS = ("ship", "needs_work", "unknown")
 BACKEND_KEYS = ("default_impl", "default_review", "default_sync")
@@ -84,6 +85,8 @@ def create(store: FlowStore, actor: str | None, title: str, *, branch: str | Non
     """`epic create`: allocate `fn-<max+1>-<slug>` and write the epic and its template spec in one locked batch."""
     if not store.paths.meta.exists():
         raise InvalidInputError("meta.json not found. Run 'flowctl init' first.")
+    if branch is not None:
+        check_branch_name(branch, store.flow_dir.parent)
     with store.lock():
         number = max(js.epic_numbers(store.paths), default=0) + 1
         epic_id = ids.new_epic_id(number, title)
@@ -137,6 +140,7 @@ def set_review(store: FlowStore, epic_id: str, word: str, kind: str = "plan") ->
 
 def set_branch(store: FlowStore, epic_id: str, branch: str) -> dict[str, Any]:
     """`epic branch`: set `branch_name`."""
+    check_branch_name(branch, store.flow_dir.parent)
     with store.lock():
         epic = _load(store, epic_id)
         epic["branch_name"] = branch

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -157,11 +156,10 @@ def replay_json(payload: dict[str, Any]) -> dict[str, Any]:
 
 
 def _git(cwd: Path, *args: str) -> tuple[bool, str]:
-    try:
-        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=False)
-    except OSError:
-        return False, ""
-    return proc.returncode == 0, proc.stdout.decode("utf-8", "replace").strip()
+    from .commands_runner import run
+
+    result = run(["git", *args], cwd=cwd, timeout=60)
+    return result.passed, result.text().strip()
 
 
 def diff(store: FlowStore, cwd: Path, epic_id: str) -> tuple[dict[str, Any], str | None]:
@@ -175,18 +173,19 @@ def diff(store: FlowStore, cwd: Path, epic_id: str) -> tuple[dict[str, Any], str
     branch = (epic or {}).get("branch_name") or ""
     if not branch:
         raise NotFoundError(f"No branch found for epic {epic_id}. Set with: flowctl epic branch {epic_id} <name>")
-    ok, base = _git(cwd, "merge-base", "main", branch)
+    # The stored branch is a name, never an option: `--end-of-options` before the revisions, `--` after them.
+    ok, base = _git(cwd, "merge-base", "--end-of-options", "main", branch)
     warning = None
     if not ok or not base:
         base = ""
         warning = "Warning: could not find merge-base with main, showing full branch history"
     if base:
         span = f"{base}..{branch}"
-        log = _git(cwd, "log", "--oneline", span)
-        stat = _git(cwd, "diff", "--stat", span)
+        log = _git(cwd, "log", "--oneline", "--end-of-options", span, "--")
+        stat = _git(cwd, "diff", "--stat", "--end-of-options", span, "--")
     else:
-        log = _git(cwd, "log", "--oneline", "-20", branch)
-        stat = _git(cwd, "diff", "--stat", branch)
+        log = _git(cwd, "log", "--oneline", "-20", "--end-of-options", branch, "--")
+        stat = _git(cwd, "diff", "--stat", "--end-of-options", branch, "--")
     payload = {"epic": epic_id, "branch": branch, "base_ref": base or None,
                "log": log[1] if log[0] else "", "diff_stat": stat[1] if stat[0] else ""}
     return payload, warning

@@ -23,7 +23,7 @@ class Result:
     * `json_when_piped`: print JSON whenever stdout is not a TTY (dag, estimate).
     * `text_only`: always print `text`, even with --json (cat).
     * `exit_code`: non-zero for results that report failure on stdout (validate, doctor, gap check).
-    * `verbatim`: print `text` exactly, without adding a final newline (`outputs show`).
+    * `verbatim`: print `text` exactly, without adding a final newline (`outputs show`, another program's output).
 
     A plain class, not a dataclass: building a dataclass costs ~0.7 ms of start-up on every call.
     """

@@ -216,3 +216,10 @@ def _collect(proc, limit: float, max_output: int) -> tuple[bytes, bytes, bool, b
             break
         time.sleep(0.02)
     return bytes(kept[proc.stdout]), bytes(kept[proc.stderr]), truncated, timed_out
+
+
+def find_program(name: str) -> str | None:
+    """The full path of an executable `name` on PATH, or None (the reference's `which` check before a call)."""
+    import shutil
+
+    return shutil.which(name)

@@ -109,6 +109,10 @@ COMMANDS: list[Cmd] = [
     Cmd("epics --json", lambda ws, k, c: ["epics", "--json"], "whole"),
     Cmd("status --json", lambda ws, k, c: ["status", "--json"], "whole"),
     Cmd("validate --all --json", lambda ws, k, c: ["validate", "--all", "--json"], "whole"),
+    # The shared coordination state agents poll in their loops (the generated epic has 30 gaps, 100 approvals).
+    Cmd("gap check --json", lambda ws, k, c: ["gap", "check", "--epic", ws.focus_epic, "--json"], "epic", 100, 60,
+        ok_codes=(0, 1)),  # blocking gaps are open: the gate fails (exit 1) after printing
+    Cmd("approval list --json", lambda ws, k, c: ["approval", "list", "--pending", "--json"], "single", 100, 60),
     # Hooks run around every Bash call of an agent (hooks.json): the common case has nothing to do.
     Cmd("hook commit-gate", lambda ws, k, c: ["hook", "commit-gate"], "single", 100, 60,
         stdin=_hook_payload("PreToolUse", "pytest -q tests/")),
@@ -128,6 +132,11 @@ COMMANDS: list[Cmd] = [
                                           "bench: waiting", "--json"], "write", 120, 80, write=True),
     Cmd("lock --json", lambda ws, k, c: ["lock", "--task", ws.show_task, "--files", f"src/bench/lock_{k}.py",
                                          "--json"], "write", 120, 80, write=True),
+    Cmd("gap add --json", lambda ws, k, c: ["gap", "add", "--epic", ws.focus_epic, "--capability",
+                                            f"Bench new gap {k}", "--json"], "write", 120, 80, write=True),
+    Cmd("log decision --json", lambda ws, k, c: ["log", "decision", "--key", f"bench_{k}", "--value", "v",
+                                                 "--reason", "bench", "--epic", ws.focus_epic, "--json"],
+        "write", 120, 80, write=True),
 ]
 
 

@@ -106,6 +106,20 @@ def _state(status: str, i: int, t: datetime) -> dict:
             "retry_count": 0, "updated_at": fmt_z(done)}
 
 
+def _coordination_state(paths: js.FlowPaths, epic_id: str, task_id: str) -> None:
+    """What agents leave behind in a busy epic: 30 gaps (a third resolved) and 100 approvals (half resolved)."""
+    gaps = [{"id": n, "capability": f"Bench capability {n}", "priority": ("required", "important", "nice-to-have")[n % 3],
+             "source": "flow-gap-analyst", "resolved": n % 3 == 0} for n in range(1, 31)]
+    paths.gaps.mkdir(parents=True, exist_ok=True)
+    _write(paths.gaps_json(epic_id), js.dumps_pretty(gaps))
+    base = int(BASE_TIME.timestamp())
+    approvals = [{"created_at": base + n, "id": f"apv-{(base + n) * 1000:x}-{n:x}", "kind": "file_access",
+                  "payload": {"files": [f"src/m{n}.py"], "reason": "bench"}, "reason": None,
+                  "resolved_at": base + n + 5 if n % 2 else None, "resolver": "lead@example.com" if n % 2 else None,
+                  "status": "approved" if n % 2 else "pending", "task_id": task_id} for n in range(100)]
+    _write(paths.approvals, js.dumps_pretty(approvals, sort_keys=True))
+
+
 def generate(root: Path, epics: int, tasks_per_epic: int) -> Workspace:
     """Create `root` as a git repository with an initialised `.flow/` holding epics x tasks_per_epic tasks."""
     from flowctl_service.admin import init
@@ -155,6 +169,7 @@ def generate(root: Path, epics: int, tasks_per_epic: int) -> Workspace:
     open_ids = epic_ids[closed:]
     focus = open_ids[len(open_ids) // 2]
     mid = epic_ids[len(epic_ids) // 2]
+    _coordination_state(paths, focus, f"{mid}.{tasks_per_epic // 2}")
     ws = Workspace(root=str(root), epics=epics, tasks_per_epic=tasks_per_epic, total_tasks=epics * tasks_per_epic,
                    epic_ids=epic_ids, focus_epic=focus, show_task=f"{mid}.{tasks_per_epic // 2}",
                    ready_todo=ready_todo, other_todo=other_todo)

@@ -54,9 +54,9 @@ def resolve_sandbox(flag: str, env: Mapping[str, str]) -> str:
 
 
 def exec_timeout(env: Mapping[str, str]) -> int:
-    """`$FLOW_CODEX_TIMEOUT` seconds (a non-negative integer), default 600."""
+    """`$FLOW_CODEX_TIMEOUT` seconds (a positive integer), default 600."""
     raw = env.get("FLOW_CODEX_TIMEOUT", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else DEFAULT_TIMEOUT
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else DEFAULT_TIMEOUT
 
 
 def new_session_argv(model: str, effort: str, sandbox: str) -> list[str]:

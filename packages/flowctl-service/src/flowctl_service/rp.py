@@ -29,9 +29,9 @@ def _compact(value: Any) -> str:
 
 
 def rp_timeout(env: Mapping[str, str]) -> int:
-    """`$FLOW_RP_TIMEOUT` seconds (a non-negative integer), default 1200."""
+    """`$FLOW_RP_TIMEOUT` seconds (a positive integer), default 1200."""
     raw = env.get("FLOW_RP_TIMEOUT", "")
-    return int(raw) if raw.isascii() and raw.isdigit() else DEFAULT_TIMEOUT
+    return int(raw) if raw.isascii() and raw.isdigit() and int(raw) > 0 else DEFAULT_TIMEOUT
 
 
 class Runner:

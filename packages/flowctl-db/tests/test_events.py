@@ -103,3 +103,12 @@ def test_read_from_follows_the_log_line_by_line(flow):
     assert store.read_from(offset) == ([], offset)  # the unfinished line waits until it is whole
     flow.paths.events.write_bytes(b'{"n": 0}\n')  # replaced by a shorter log: read afresh
     assert store.read_from(offset) == ([{"n": 0}], 9)
+
+
+def test_newest_first_filters_before_parsing(flow) -> None:
+    flow.paths.events.parent.mkdir(parents=True, exist_ok=True)
+    flow.paths.events.write_bytes(b'{"type":"decision","key":"a"}\n\xff decision\n{"type":"started"}\n'
+                                  b'[1, "decision"]\n{"type":"decision","key":"b"}\n{"type":"decis')
+    assert [e.get("key") for e in flow.events.newest_first(contains="decision")] == ["b", "a"]
+    assert [e["type"] for e in flow.events.newest_first()] == ["decision", "started", "decision"]
+    assert list(flow.events.newest_first(contains="nothing")) == []

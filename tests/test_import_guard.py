@@ -136,13 +136,19 @@ class Trace:
         return out
 
 
-def trace(flowctl: Flowctl, *args: str) -> Trace:
-    """Run flowctl with *args under -X importtime and return what it imported (asserting it succeeded)."""
+def trace(flowctl: Flowctl, *args: str, stdin: str | None = None, quiet: bool = False) -> Trace:
+    """Run flowctl with *args under -X importtime and return what it imported (asserting it succeeded).
+
+    `stdin` is fed to the command (hook payloads); `quiet` expects no output at all (an idle hook).
+    """
     exe = flowctl_executable()
     proc = subprocess.run([_interpreter(exe), "-X", "importtime", "-c", _RUNNER, exe, *args], cwd=flowctl.cwd,
-                          capture_output=True, text=True, env=flowctl.env, timeout=60)
+                          capture_output=True, text=True, env=flowctl.env, timeout=60, input=stdin)
     assert proc.returncode == 0, f"flowctl {' '.join(args)} exited {proc.returncode}: {proc.stderr[-2000:]}"
-    assert proc.stdout.strip(), f"flowctl {' '.join(args)} printed nothing"
+    if quiet:
+        assert proc.stdout == "", f"flowctl {' '.join(args)} printed {proc.stdout!r}"
+    else:
+        assert proc.stdout.strip(), f"flowctl {' '.join(args)} printed nothing"
     result = Trace(proc.stderr)
     assert "flowctl_cli.main" in result.modules, "the entry point did not run flowctl_cli.main"
     return result
@@ -191,6 +197,34 @@ def test_start_imports_only_what_it_needs(ws: Flowctl) -> None:
 def test_done_imports_only_what_it_needs(ws: Flowctl) -> None:
     ws.ok("start", f"{EPIC}.4", "--json")
     check(trace(ws, "done", f"{EPIC}.4", "--json"), "lifecycle", ("flowctl_service.scheduling",))
+
+
+# Hooks run around every Bash call; with nothing to do they must not build the CLI or open the store.
+IDLE_HOOK_BANNED = ("typer", "click", "flowctl_cli.commands", "flowctl_db", "flowctl_core.json_store",
+                    "flowctl_service.queries", "flowctl_service.commands_runner", "subprocess", "typing")
+
+
+def _bash_payload(event: str, command: str) -> str:
+    import json
+
+    payload = {"session_id": "s-1", "hook_event_name": event, "tool_name": "Bash",
+               "tool_input": {"command": command, "description": "Run the tests"}}
+    if event == "PostToolUse":
+        payload["tool_response"] = {"stdout": "12 passed", "stderr": "", "interrupted": False}
+    return json.dumps(payload)
+
+
+@pytest.mark.parametrize(("name", "event", "command", "extra"), [
+    ("ralph-guard", "PreToolUse", "pytest -q", ("json",)),  # FLOW_RALPH unset: stdin is not even parsed
+    ("commit-gate", "PreToolUse", "pytest -q", ()),
+    ("commit-gate", "PostToolUse", "pytest -q", ()),
+    ("rtk-rewrite", "PreToolUse", "pytest -q", ()),  # no rtk on PATH
+])
+def test_idle_hooks_import_almost_nothing(ws: Flowctl, name: str, event: str, command: str,
+                                          extra: tuple[str, ...]) -> None:
+    ws.env["PATH"] = "/usr/bin:/bin"
+    t = trace(ws, "hook", name, stdin=_bash_payload(event, command), quiet=True)
+    check(t, None, IDLE_HOOK_BANNED + extra)
 
 
 def test_trace_reports_chains() -> None:

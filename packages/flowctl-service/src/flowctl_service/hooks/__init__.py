@@ -7,9 +7,13 @@ with nothing to do must cost little more than the interpreter's start-up (severa
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # `typing` is not loaded at run time: an idle hook imports as little as possible
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+    from typing import Any
 
 
 class Outcome:

@@ -11,18 +11,31 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Any
 
-from . import HookContext, Outcome, deny, json_answer, repo_key, response_text, session_key, text_at
+from . import (
+    TYPE_CHECKING,
+    HookContext,
+    Outcome,
+    deny,
+    json_answer,
+    repo_key,
+    response_text,
+    session_key,
+    text_at,
+)
+
+if TYPE_CHECKING:
+    from typing import Any
 
 PROTECTED_SUFFIXES = ("ralph-guard.py", "ralph-guard", "flowctl", "/hooks/hooks.json", "/flowctl/")
 LOG_MAX_BYTES = 1_048_576
-_VERDICT = re.compile(r"<verdict>(SHIP|NEEDS_WORK|MAJOR_RETHINK)</verdict>")
+# Patterns are compiled on use (re's own cache): outside Ralph mode this module must cost nothing but its import.
+_VERDICT = r"<verdict>(SHIP|NEEDS_WORK|MAJOR_RETHINK)</verdict>"
 _RECEIPT_ID = r"(?:-[a-z0-9][a-z0-9-]*[a-z0-9]|-[a-z0-9]{1,3})?"
 _RECEIPT_NAMES = (
-    (re.compile(rf"^plan-(fn-\d+{_RECEIPT_ID})\.json$"), "plan_review"),
-    (re.compile(rf"^impl-(fn-\d+{_RECEIPT_ID}\.\d+)\.json$"), "impl_review"),
-    (re.compile(rf"^completion-(fn-\d+{_RECEIPT_ID})\.json$"), "completion_review"),
+    (rf"^plan-(fn-\d+{_RECEIPT_ID})\.json$", "plan_review"),
+    (rf"^impl-(fn-\d+{_RECEIPT_ID}\.\d+)\.json$", "impl_review"),
+    (rf"^completion-(fn-\d+{_RECEIPT_ID})\.json$", "completion_review"),
 )
 
 
@@ -59,7 +72,7 @@ def parse_receipt_path(receipt_path: str) -> tuple[str, str]:
     """(receipt type, epic or task id) from the receipt file name; (`impl_review`, `UNKNOWN`) otherwise."""
     name = os.path.basename(receipt_path.rstrip("/"))
     for pattern, kind in _RECEIPT_NAMES:
-        m = pattern.match(name)
+        m = re.match(pattern, name)
         if m:
             return kind, m.group(1)
     return "impl_review", "UNKNOWN"
@@ -266,7 +279,7 @@ class _Guard:
             elif '{"chat": null}' in text or '{"chat":null}' in text:
                 state.chat_send_succeeded = False
                 changed = True
-        verdict = _VERDICT.search(text)
+        verdict = re.search(_VERDICT, text)
         if ("flowctl" in cmd and "codex" in cmd and verdict
                 and any(k in cmd for k in ("impl-review", "plan-review", "completion-review"))):
             state.codex_review_succeeded = True

@@ -60,14 +60,14 @@ def run(ctx: HookContext) -> Outcome:
     if flow is None:
         return Outcome()
     data = ctx.payload()
+    from flowctl_core import config as cfg
     from flowctl_core.errors import InvalidInputError
     from flowctl_db import FlowStore
 
     from .. import memory
 
     store = FlowStore(flow)
-    config_memory = store.config.read().get("memory")
-    if isinstance(config_memory, dict) and config_memory.get("auto") is False:
+    if not cfg.memory_auto(store.config.read()):
         return Outcome()
     try:
         memory.require_enabled(store)
@@ -82,7 +82,11 @@ def run(ctx: HookContext) -> Outcome:
         learnings, method = extract_by_pattern(text), "pattern"
     saved = 0
     for kind, content in learnings:
-        if not memory.add_entry(store, "auto-memory", kind, content).get("duplicate"):
+        try:
+            added = memory.add_entry(store, "auto-memory", kind, content)
+        except InvalidInputError:  # e.g. a blank learning from gemini: skip it, keep the others
+            continue
+        if not added.get("duplicate"):
             saved += 1
     if saved:
         notes.append(f"auto-memory: captured {saved} entries via {method}")

@@ -1,0 +1,60 @@
+"""The `hook` group as a command: help, global flags, and the same answer on the fast path and through typer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flowctl_runner import Flowctl
+from hook_support import hook, pre_bash
+
+HOOKS = ("auto-memory", "ralph-guard", "commit-gate", "pre-compact", "subagent-context", "task-completed",
+         "rtk-rewrite")
+
+
+def test_help_lists_the_seven_hooks(flowctl: Flowctl) -> None:
+    run = flowctl("hook", "--help")
+    assert run.code == 0 and all(name in run.out for name in HOOKS)
+    assert "hook" in flowctl("--help").out
+    assert flowctl("hook").code == 2  # a group without a subcommand is a usage error
+    assert flowctl("hook", "no-such-hook").code == 2
+
+
+def test_fast_path_and_typer_path_answer_alike(initialized_flowctl: Flowctl, tmp_path: Path) -> None:
+    fc = initialized_flowctl
+    fc.env["TMPDIR"] = str(tmp_path)
+    epic = fc.ok("epic", "create", "--title", "Gate", "--json")["id"]
+    fc.ok("task", "create", "--epic", epic, "--title", "T", "--json")
+    fc.ok("start", f"{epic}.1", "--json")
+    payload = pre_bash("git commit -m x", fc.cwd)
+    fast = hook(fc, "commit-gate", payload)  # plain call: main.py's fast path
+    for flags in (("--json",), ("--compact",), ("-v",)):  # -v goes through typer and the `hook` group
+        other = hook(fc, "commit-gate", payload, None, *flags)
+        assert (other.code, other.out, other.err) == (fast.code, fast.out, fast.err) == (2, fast.out, fast.err)
+    assert fast.code == 2 and fast.err.startswith("BLOCKED: git commit requires passing guard first.")
+
+
+def _files(fc: Flowctl) -> set[str]:
+    """Every file of the work tree and of `.flow` (which is a link into the git directory)."""
+    import os
+
+    out = set()
+    for top, prefix in ((fc.cwd, ""), (fc.flow.resolve(), ".flow/")):
+        for root, dirs, names in os.walk(top):
+            dirs[:] = [d for d in dirs if d != ".git"]
+            out |= {prefix + os.path.relpath(os.path.join(root, n), top) for n in names}
+    return out
+
+
+def test_no_hook_writes_outside_its_files(initialized_flowctl: Flowctl, tmp_path: Path) -> None:
+    """Every hook with an empty payload in a fresh repo: exit 0, nothing printed but context, no stray file."""
+    fc = initialized_flowctl
+    (tmp_path / "tmp").mkdir()
+    fc.env.update({"TMPDIR": str(tmp_path / "tmp"), "PATH": "/usr/bin:/bin"})
+    before = _files(fc)
+    for name in HOOKS:
+        run = hook(fc, name, "{}")
+        assert run.code == 0 and run.err == "", (name, run.err)
+        assert run.out in ("", "ctx: \n"), (name, run.out)
+    new = _files(fc) - before
+    assert new == {".flow/hooks-log/events.jsonl"}, new  # task-completed logs every call it gets
+    assert list((tmp_path / "tmp").iterdir()) == []

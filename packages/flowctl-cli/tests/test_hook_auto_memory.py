@@ -177,3 +177,14 @@ def test_stop_wrapper_under_sh(fc: Flowctl, gemini: FakeProgram, tmp_path: Path)
     payload = stop(fc, write_transcript(tmp_path / "t.jsonl", LEARNED))
     proc = run_wrapper(WRAPPER_GATED.replace("{name}", "auto-memory"), payload, fc.cwd, env)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", "auto-memory: captured 2 entries via gemini\n")
+
+
+def test_dry_run_previews_the_entries(fc: Flowctl, gemini: FakeProgram, tmp_path: Path) -> None:
+    gemini.answer(GEMINI_REPLY)
+    before = sorted(p.name for p in (fc.flow / "memory").rglob("*"))
+    run = hook(fc, "auto-memory", stop(fc, write_transcript(tmp_path / "t.jsonl", LEARNED)), None, "--dry-run")
+    preview = json.loads(run.out)
+    assert run.code == 0 and run.err == "" and preview["dry_run"] is True
+    contents = [m["value"] for m in preview["changes"]["mutations"] if m["op"] == "put"]
+    assert contents == ["Never call sync IO in handlers", "Chose JSONL for the event log"]
+    assert sorted(p.name for p in (fc.flow / "memory").rglob("*")) == before

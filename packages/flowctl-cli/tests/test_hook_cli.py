@@ -58,3 +58,37 @@ def test_no_hook_writes_outside_its_files(initialized_flowctl: Flowctl, tmp_path
     new = _files(fc) - before
     assert new == {".flow/hooks-log/events.jsonl"}, new  # task-completed logs every call it gets
     assert list((tmp_path / "tmp").iterdir()) == []
+
+
+def test_dry_run_decides_but_writes_nothing(initialized_flowctl: Flowctl, tmp_path: Path) -> None:
+    import json
+
+    from hook_support import base, post_bash, pre_edit
+
+    fc = initialized_flowctl
+    (tmp_path / "tmp").mkdir()
+    fc.env["TMPDIR"] = str(tmp_path / "tmp")
+    epic = fc.ok("epic", "create", "--title", "Dry", "--json")["id"]
+    for title in ("One", "Two"):
+        fc.ok("task", "create", "--epic", epic, "--title", title, "--json")
+    fc.ok("start", f"{epic}.1", "--json")
+    fc.ok("lock", "--task", f"{epic}.1", "--files", "src/a.py", "--json")
+    locks_before = fc.ok("lock-check", "--json")
+    # task-completed: the Changes it would apply, no log line, the lock still held
+    payload = base("TaskCompleted", fc.cwd, task_subject="s", teammate_name=f"worker-{epic}.1", team_name="t")
+    run = hook(fc, "task-completed", payload, None, "--dry-run")
+    preview = json.loads(run.out)
+    assert run.code == 0 and preview["dry_run"] is True
+    assert [m["value"]["event"] for m in preview["changes"]["mutations"]] == ["task_completed", "files_unlocked"]
+    assert not (fc.flow / "hooks-log").exists() and fc.ok("lock-check", "--json") == locks_before
+    # commit-gate: a guard pass is not recorded, the wrapper's throttle file is left alone
+    (tmp_path / "tmp" / "flowctl-commit-gate-ts").write_text("1")
+    assert hook(fc, "commit-gate", post_bash("flowctl guard", "✓ guard passed", fc.cwd), None, "--dry-run").code == 0
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == ["flowctl-commit-gate-ts"]
+    # ralph-guard: a conflict still blocks, a free file is not taken, no state or log file
+    env = {"FLOW_RALPH": "1", "FLOW_TEAMS": "1", "FLOW_TASK_ID": f"{epic}.2"}
+    run = hook(fc, "ralph-guard", pre_edit("Edit", str(fc.cwd / "src" / "a.py"), fc.cwd), env, "--dry-run")
+    assert run.code == 2 and f"is locked by task '{epic}.1'" in run.err
+    assert hook(fc, "ralph-guard", pre_edit("Edit", str(fc.cwd / "src" / "b.py"), fc.cwd), env, "--dry-run").code == 0
+    assert fc.ok("lock-check", "--json") == locks_before
+    assert sorted(p.name for p in (tmp_path / "tmp").iterdir()) == ["flowctl-commit-gate-ts"]

@@ -49,7 +49,7 @@ def _describe(err: Exception) -> str:
     return str(err) if isinstance(err, FlowError) else f"{type(err).__name__}: {err}"
 
 
-def run_hook(name: str, compact: bool) -> int:
+def run_hook(name: str, compact: bool, dry_run: bool = False) -> int:
     """Run hook `name` in the current directory; print its answer and return its exit code (0 or 2)."""
     import importlib
     from pathlib import Path
@@ -59,7 +59,7 @@ def run_hook(name: str, compact: bool) -> int:
     module_name, function, lock_seconds = HOOKS[name]
     _bounded_lock_timeout(lock_seconds)
     try:
-        ctx = HookContext(Path(os.getcwd()), os.environ, _read_stdin)
+        ctx = HookContext(Path(os.getcwd()), os.environ, _read_stdin, dry_run=dry_run)
         handler = getattr(importlib.import_module(f"flowctl_service.hooks.{module_name}"), function)
         outcome = handler(ctx)
     except Exception as err:  # noqa: BLE001 - the hook's own fault must never block or break the agent

@@ -114,7 +114,7 @@ def hook_fast_path(argv: list[str]) -> int | None:
 
     state = CliState.resolve(json=False, compact="--compact" in argv, no_compact="--no-compact" in argv,
                              dry_run=False)
-    return run_hook(rest[1], state.compact)
+    return run_hook(rest[1], state.compact, "--dry-run" in argv)
 
 
 def main() -> None:

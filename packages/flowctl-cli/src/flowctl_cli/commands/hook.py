@@ -15,7 +15,7 @@ def _run(name: str) -> int:
     from ..context import state
     from ..hook_runner import run_hook
 
-    return run_hook(name, state().compact)
+    return run_hook(name, state().compact, state().dry_run)
 
 
 @app.command("auto-memory")

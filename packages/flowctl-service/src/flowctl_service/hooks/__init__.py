@@ -32,15 +32,18 @@ class Outcome:
 
 
 class HookContext:
-    """One hook invocation: working directory, environment, clock, and the stdin payload (read on first use)."""
+    """One hook invocation: working directory, environment, clock, the stdin payload (read on first use), and
+    `dry_run` (global --dry-run: decide as usual but write nothing; `.flow` writers print their Changes preview).
+    """
 
-    __slots__ = ("cwd", "env", "now", "_reader", "_payload")
+    __slots__ = ("cwd", "env", "now", "dry_run", "_reader", "_payload")
 
     def __init__(self, cwd: Path, env: Mapping[str, str], read_stdin: Callable[[], bytes],
-                 now: float | None = None) -> None:
+                 now: float | None = None, dry_run: bool = False) -> None:
         self.cwd = cwd
         self.env = env
         self.now = now
+        self.dry_run = dry_run
         self._reader = read_stdin
         self._payload: dict[str, Any] | None = None
 

@@ -81,16 +81,23 @@ def run(ctx: HookContext) -> Outcome:
     if not learnings:
         learnings, method = extract_by_pattern(text), "pattern"
     saved = 0
+    mutations: list[Any] = []
     for kind, content in learnings:
         try:
-            added = memory.add_entry(store, "auto-memory", kind, content)
+            added = memory.add_entry(store, "auto-memory", kind, content, dry_run=ctx.dry_run)
         except InvalidInputError:  # e.g. a blank learning from gemini: skip it, keep the others
             continue
         if not added.get("duplicate"):
             saved += 1
-    if saved:
+            mutations += added.get("changes", {}).get("mutations", []) if ctx.dry_run else []
+    stdout = ""
+    if ctx.dry_run:  # each preview was computed alone: ids in it may repeat (nothing was written in between)
+        from . import dumps
+
+        stdout = dumps({"changes": {"mutations": mutations}, "dry_run": True}) + "\n"
+    elif saved:
         notes.append(f"auto-memory: captured {saved} entries via {method}")
-    return Outcome(stderr="".join(n + "\n" for n in notes))
+    return Outcome(stdout=stdout, stderr="".join(n + "\n" for n in notes))
 
 
 def is_assistant_line(event: dict[str, Any]) -> bool:

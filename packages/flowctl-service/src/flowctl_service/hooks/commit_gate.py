@@ -27,12 +27,12 @@ def run(ctx: HookContext) -> Outcome:
     event = text_at(data, "hook_event_name")
     session = text_at(data, "session_id")
     command = text_at(data, "tool_input", "command")
-    if event == "PostToolUse":
+    if event == "PostToolUse" and not ctx.dry_run:
         _forget_wrapper_throttle(ctx)
     if "@" in session:  # subagent workers are not gated
         return Outcome()
     if event == "PostToolUse":
-        if "flowctl" in command and "guard" in command and guard_passed(response_text(data)):
+        if "flowctl" in command and "guard" in command and guard_passed(response_text(data)) and not ctx.dry_run:
             from flowctl_db import session_files
 
             session_files.write_text(pass_file(ctx, flow, session), str(int(ctx.clock())))
@@ -50,7 +50,8 @@ def run(ctx: HookContext) -> Outcome:
     path = pass_file(ctx, flow, session)
     stamp = (session_files.read_text(path) or "").strip()
     if stamp.isdigit() and int(ctx.clock()) - int(stamp) < PASS_TTL_SECONDS:
-        session_files.remove(path)  # one commit per guard pass
+        if not ctx.dry_run:
+            session_files.remove(path)  # one commit per guard pass
         return Outcome()
     return deny(BLOCK_REASON)
 

@@ -97,32 +97,38 @@ def task_completed(ctx: HookContext) -> Outcome:
         m = re.search(r"fn-[a-z0-9-]+\.\d+", subject)
         if m:
             task_id = m.group(0)
+    from flowctl_core import changes
     from flowctl_db import FlowStore
 
     store = FlowStore(flow)
     when = _utc_seconds(ctx.clock())
-    _log(store, {"event": "task_completed", "flow_task": task_id, "subject": subject, "team": team,
-                 "teammate": teammate, "time": when})
-    if not task_id.startswith("fn-"):
-        return Outcome()
-    from .. import file_locks, queries
+    preview = changes.Changes()
+    _log(ctx, store, preview, {"event": "task_completed", "flow_task": task_id, "subject": subject, "team": team,
+                               "teammate": teammate, "time": when})
+    if task_id.startswith("fn-"):
+        from .. import file_locks, queries
 
-    try:
-        status = queries.show(store, task_id).get("status")
-    except FlowError:  # not a task id, or no such task: nothing to release (like a failed `show`)
-        return Outcome()
-    if status in ("in_progress", "done"):
-        file_locks.unlock(store, task_id)
-        _log(store, {"event": "files_unlocked", "task": task_id, "time": when})
-    return Outcome()
+        try:
+            status = queries.show(store, task_id).get("status")
+        except FlowError:  # not a task id, or no such task: nothing to release (like a failed `show`)
+            status = None
+        if status in ("in_progress", "done"):
+            if not ctx.dry_run:
+                file_locks.unlock(store, task_id)
+            _log(ctx, store, preview, {"event": "files_unlocked", "task": task_id, "time": when})
+    return Outcome(stdout=dumps(preview.preview()) + "\n") if ctx.dry_run else Outcome()
 
 
-def _log(store: Any, event: dict[str, Any]) -> None:
+def _log(ctx: HookContext, store: Any, preview: Any, event: dict[str, Any]) -> None:
     from flowctl_core import changes
 
     from ..applier import commit
 
-    commit(store, changes.Changes([changes.append("hooks_log", event)]), "hook")
+    batch = changes.Changes([changes.append("hooks_log", event)])
+    if ctx.dry_run:
+        preview.extend(batch)
+    else:
+        commit(store, batch, "hook")
 
 
 def _utc_seconds(seconds: float) -> str:

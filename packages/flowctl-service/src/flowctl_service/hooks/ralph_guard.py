@@ -139,6 +139,8 @@ class _Guard:
         from flowctl_core.errors import FlowError
         from flowctl_db import session_files
 
+        if self.ctx.dry_run:
+            return
         path = self.run_dir / "guard-debug.log" if self.run_dir else self.ctx.temp_dir() / f"{self.stem}.log"
         try:
             session_files.append_log(path, line, LOG_MAX_BYTES)
@@ -162,6 +164,8 @@ class _Guard:
 
         from . import dumps
 
+        if self.ctx.dry_run:
+            return
         try:
             session_files.write_text(self.state_file(), dumps(state.to_json()))
         except (FlowError, OSError):
@@ -192,11 +196,17 @@ class _Guard:
         from .. import file_locks
 
         rel = _relative_to(path, root)
-        answer = file_locks.lock(FlowStore(root / ".flow"), task, rel)
-        if not answer["already_locked"]:
+        store = FlowStore(root / ".flow")
+        if self.ctx.dry_run:  # look, do not take: other tasks' write locks on the file
+            holders = file_locks.lock_check(store, rel).get("locks") or []
+            others = [h["task_id"] for h in holders if h.get("task_id") != task]
+            owner = others[0] if others else None
+        else:
+            conflicts = file_locks.lock(store, task, rel)["already_locked"]
+            owners = (conflicts[0].get("owners") or ["another task"]) if conflicts else [None]
+            owner = owners[0].rsplit("(", 1)[0] if owners[0] else None  # "fn-1.2(write)" → "fn-1.2"
+        if owner is None:
             return None
-        owners = answer["already_locked"][0].get("owners") or []
-        owner = owners[0].rsplit("(", 1)[0] if owners else "another task"
         return deny(f"BLOCKED: File '{rel}' is locked by task '{owner}'. Your task ({task}) does not own this file. "
                     "Request access via 'Need file access:' protocol message or work on your own files.")
 
@@ -364,7 +374,8 @@ class _Guard:
                 "Do NOT write the receipt manually - that skips the actual review.")})
         from flowctl_db import session_files
 
-        session_files.remove(self.state_file())
+        if not self.ctx.dry_run:
+            session_files.remove(self.state_file())
         return Outcome()
 
 

@@ -137,6 +137,15 @@ COMMANDS: list[Cmd] = [
     Cmd("log decision --json", lambda ws, k, c: ["log", "decision", "--key", f"bench_{k}", "--value", "v",
                                                  "--reason", "bench", "--epic", ws.focus_epic, "--json"],
         "write", 120, 80, write=True),
+    # Memory and outputs (issue 8): the workspace holds one memory entry per task, so the growth column reads as
+    # ms per extra 1,000 entries; search and list must stay linear, add reads the whole index (dedup) each time.
+    Cmd("memory search --json", lambda ws, k, c: ["memory", "search", "retry budget", "--json"], "whole", 200, None,
+        MAIN_SIZES),
+    Cmd("memory list --json", lambda ws, k, c: ["memory", "list", "--json"], "whole", 200, None, MAIN_SIZES),
+    Cmd("outputs show", lambda ws, k, c: ["outputs", "show", ws.output_task], "single", 100, 60),
+    Cmd("memory add --json", lambda ws, k, c: ["memory", "add", "pitfall", f"Bench lesson {k}: flush the write "
+                                                                            "buffer before fsync", "--json"],
+        "whole", 120, 80, write=True),
 ]
 
 

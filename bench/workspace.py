@@ -12,7 +12,10 @@ Shape of a workspace (deterministic, no randomness):
 * in an open epic the tasks form dependency chains of CHAIN tasks (`.k` depends on `.k-1` unless k starts a
   chain); the first 30 % are done, the next 5 % in progress (assignee `agent-<k%3>@example.com`), the next
   3 % blocked, the rest todo — so ready, blocked and in-progress work coexists in every open epic;
-* some tasks carry a priority, a non-general domain and owned files; every task has its spec and state file.
+* some tasks carry a priority, a non-general domain and owned files; every task has its spec and state file;
+* one memory entry per task (`memory/entries/NNN-<type>.md` + its `index.jsonl` line, every third one referenced
+  in `stats.json`; one in a hundred mentions a "retry budget", the `memory search` target), and a hand-off note
+  in `outputs/` for the first OUTPUTS tasks of the focus epic.
 
 Command line: `python bench/workspace.py DIR [--epics 10] [--tasks 200]` (DIR must not exist).
 """
@@ -39,6 +42,12 @@ ACTOR = "bench@example.com"
 CHAIN = 4
 DOMAINS = ("general", "backend", "frontend", "testing", "general", "docs", "ops", "general")
 BASE_TIME = datetime(2026, 1, 5, 9, 0, 0, 123456, tzinfo=UTC)
+OUTPUTS = 20
+LESSONS = ("Never block the event loop in async python handlers; use the api client's async session",
+           "Docker build caches break when the lockfile is copied after the sources",
+           "Rust auth middleware must check the jwt expiry before the role claims",
+           "Postgres migrations need a lock timeout or deploys hang behind long queries",
+           "React forms: validate on blur, not on every key press, or typing lags on big forms")
 
 
 @dataclass
@@ -54,6 +63,8 @@ class Workspace:
     show_task: str  # a task in the middle of the workspace (single-task queries)
     ready_todo: list[str] = field(default_factory=list)  # todo tasks whose deps are all done (start targets)
     other_todo: list[str] = field(default_factory=list)  # todo tasks waiting on a dependency (block targets)
+    memory_entries: int = 0  # entries in memory/ (one per task)
+    output_task: str = ""  # a task with a hand-off note in outputs/
 
     @property
     def flow(self) -> Path:
@@ -170,11 +181,42 @@ def generate(root: Path, epics: int, tasks_per_epic: int) -> Workspace:
     focus = open_ids[len(open_ids) // 2]
     mid = epic_ids[len(epic_ids) // 2]
     _coordination_state(paths, focus, f"{mid}.{tasks_per_epic // 2}")
+    _memory(paths, epics * tasks_per_epic, t)
+    for i in range(1, min(OUTPUTS, tasks_per_epic) + 1):
+        paths.outputs.mkdir(exist_ok=True)
+        _write(paths.outputs / f"{focus}.{i}.md", f"## Summary\nTask {i} done.\n\n## Surprises\nNone.\n\n"
+                                                  f"## Decisions\n- kept the retry budget at 3\n")
     ws = Workspace(root=str(root), epics=epics, tasks_per_epic=tasks_per_epic, total_tasks=epics * tasks_per_epic,
                    epic_ids=epic_ids, focus_epic=focus, show_task=f"{mid}.{tasks_per_epic // 2}",
-                   ready_todo=ready_todo, other_todo=other_todo)
+                   ready_todo=ready_todo, other_todo=other_todo, memory_entries=epics * tasks_per_epic,
+                   output_task=f"{focus}.1")
     ws.save()
     return ws
+
+
+def _memory(paths: js.FlowPaths, count: int, t: datetime) -> None:
+    """`count` memory entries exactly as `flowctl memory add` stores them, plus a stats.json."""
+    from flowctl_service import memory as mem
+
+    entries = paths.memory / "entries"
+    entries.mkdir(parents=True, exist_ok=True)
+    lines, stats = [], {}
+    day = t.strftime("%Y-%m-%d")
+    for n in range(1, count + 1):
+        kind = mem.TYPES[n % 3]
+        content = f"Lesson {n}: {LESSONS[n % len(LESSONS)]}"
+        if n % 100 == 0:
+            content += "\nKeep the retry budget small."
+        name = mem.entry_file_name(n, kind)
+        _write(entries / name, content)
+        lines.append(js.dumps_line({"created": day, "file": name, "hash": mem.content_hash(content), "id": n,
+                                    "last_verified": day, "summary": mem.summary_of(content),
+                                    "tags": mem.extract_tags(content), "track": mem.derive_track(None, kind),
+                                    "type": kind}))
+        if n % 3 == 0:
+            stats[str(n)] = {"last_ref": t.strftime("%Y-%m-%dT%H:%M:%SZ"), "refs": n % 7 + 1}
+    _write(paths.memory / "index.jsonl", "".join(lines))
+    _write(paths.memory / "stats.json", js.dumps_pretty(stats, sort_keys=True))
 
 
 def clone(ws: Workspace, dest: Path) -> Workspace:

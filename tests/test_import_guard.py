@@ -64,6 +64,11 @@ READS = {
     "tasks": (["tasks", "--json"], "query", WRITE_SIDE),
     "tasks --epic": (["tasks", "--epic", EPIC, "--json"], "query", WRITE_SIDE),
     "review-backend": (["review-backend"], "review", WRITE_SIDE + ("flowctl_service.findings", "flowctl_service.gaps")),
+    "memory search": (["memory", "search", "retry", "--json"], "memory", WRITE_SIDE),
+    "memory list": (["memory", "list", "--json"], "memory", WRITE_SIDE),
+    "outputs list": (["outputs", "list", "--epic", EPIC, "--json"], "outputs", WRITE_SIDE),
+    "scout-cache get": (["scout-cache", "get", "--type", "repo", "--commit", "abc", "--json"], "scout_cache",
+                        WRITE_SIDE),
     "--help": (["--help"], None, ("flowctl_service", "flowctl_db")),
     "--version": (["--version"], None, ("flowctl_service", "flowctl_db", "flowctl_cli.commands")),
 }
@@ -188,6 +193,11 @@ def check(t: Trace, own: str | None, extra: tuple[str, ...]) -> None:
 def test_hot_read_imports_only_what_it_needs(ws: Flowctl, name: str) -> None:
     argv, own, extra = READS[name]
     check(trace(ws, *argv), own, extra)
+
+
+def test_outputs_show_imports_only_what_it_needs(ws: Flowctl) -> None:
+    ws.ok("outputs", "write", f"{EPIC}.1", "--file", "-", input="## Summary\n")
+    check(trace(ws, "outputs", "show", f"{EPIC}.1"), "outputs", WRITE_SIDE)
 
 
 def test_start_imports_only_what_it_needs(ws: Flowctl) -> None:

@@ -8,18 +8,15 @@ kept 1–2 of 20). Each command returns the reference's JSON payload; `*_text` f
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
-from flowctl_core import changes, timefmt
 from flowctl_core import config as cfg
+from flowctl_core import timefmt
 from flowctl_core.errors import InvalidInputError, NotFoundError
 from flowctl_db import FlowStore
 from flowctl_db.memory import INDEX_KEY, STATS_KEY, entry_key
-
-from .applier import commit
 
 TYPES = ("pitfall", "convention", "decision")
 SEVERITIES = ("critical", "high", "medium", "low")
@@ -78,6 +75,8 @@ def derive_track(problem_type: str | None, entry_type: str) -> str:
 
 def content_hash(content: str) -> str:
     """First 12 hex digits of the SHA-256 of the trimmed content (the dedup key)."""
+    import hashlib
+
     return hashlib.sha256(rust_trim(content).encode("utf-8")).hexdigest()[:12]
 
 
@@ -224,6 +223,10 @@ def _normalized_filter(entry_type: str | None) -> str | None:
 
 def init(store: FlowStore, actor: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """`memory init`: create an empty `index.jsonl` and a `{}` `stats.json` where missing."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     require_enabled(store)
     with store.lock():
         batch = changes.Changes()
@@ -255,6 +258,10 @@ def add_entry(store: FlowStore, actor: str | None, entry_type: str, content: str
     `{duplicate: true, id: <existing>, message}` when the content is a duplicate (nothing written), or the
     Changes preview with `dry_run`. Raises InvalidInputError for a disabled memory or bad arguments.
     """
+    from flowctl_core import changes
+
+    from .applier import commit
+
     require_enabled(store)
     type_name, content = validate_add(entry_type, content, severity, problem_type)
     digest = content_hash(content)
@@ -432,6 +439,10 @@ def inject(store: FlowStore, actor: str | None = None, entry_type: str | None = 
            tags: str | None = None, full: bool = False, dry_run: bool = False) -> dict[str, Any]:
     """`memory inject`: progressive disclosure (L1 index, L2 filtered with content, L3 everything) that counts
     one reference for every entry returned."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     require_enabled(store)
     type_name = _normalized_filter(entry_type)
     wanted = split_tags(tags)
@@ -489,6 +500,10 @@ def inject_text(data: dict[str, Any]) -> str:
 
 def verify(store: FlowStore, actor: str | None, entry_id: int, dry_run: bool = False) -> dict[str, Any]:
     """`memory verify`: set `last_verified` to today on the first entry with that id."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     require_enabled(store)
     with store.lock():
         index = store.memory.index()
@@ -512,6 +527,10 @@ def verify_text(data: dict[str, Any]) -> str:
 
 def gc(store: FlowStore, actor: str | None = None, days: int = STALE_DAYS, dry_run: bool = False) -> dict[str, Any]:
     """`memory gc`: remove entries with no reference created more than `days` ago; `dry_run` only lists them."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     require_enabled(store)
     cutoff = date_days_ago(days)
     with store.lock():

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowctl_core import changes, ids
+from flowctl_core import ids
 from flowctl_core.errors import InvalidInputError, NotFoundError
 from flowctl_db import FlowStore
 
 from . import user_content
-from .applier import commit
 
 
 def task_id(value: str) -> str:
@@ -36,6 +35,10 @@ def read_input(tid: str, source: str) -> str:
 
 def write(store: FlowStore, actor: str | None, tid: str, content: str, dry_run: bool = False) -> dict[str, Any]:
     """`outputs write`: replace the task's output file with `content`; `{bytes, path, task_id}`."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     task_id(tid)
     try:
         user_content.check_size(content)

@@ -11,13 +11,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from flowctl_core import changes
 from flowctl_core.errors import CorruptFileError, InvalidInputError
 from flowctl_db import FlowStore
 from flowctl_db.scout_cache import file_name
 
 from . import user_content
-from .applier import commit
 
 NO_GIT = "no-git"
 DEFAULT_TTL_SECONDS = 24 * 3600
@@ -106,6 +104,10 @@ def read_result(result: str) -> str:
 def set_(store: FlowStore, actor: str | None, scout_type: str, commit_sha: str, result: str,
          dry_run: bool = False) -> dict[str, Any]:
     """`scout-cache set`: store `result` verbatim under the key; `{key, ok: true}`."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     key = cache_key(scout_type, commit_sha)
     batch = changes.Changes([changes.put("scout_cache", file_name(key), result)])
     if dry_run:  # nothing is read, so no lock (and no `.flow` needed)
@@ -117,6 +119,10 @@ def set_(store: FlowStore, actor: str | None, scout_type: str, commit_sha: str, 
 
 def clear(store: FlowStore, actor: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """`scout-cache clear`: remove every cache file; `{cleared: N, ok: true}`."""
+    from flowctl_core import changes
+
+    from .applier import commit
+
     if not store.exists():  # nothing cached, and nothing to create
         return changes.Changes().preview() if dry_run else {"cleared": 0, "ok": True}
     with store.lock():

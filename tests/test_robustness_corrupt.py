@@ -21,6 +21,7 @@ from flowctl_runner import Flowctl, init_git_repo
 
 from flowctl_core.errors import CorruptFileError
 from flowctl_db import FlowStore
+from flowctl_service import pipeline, worker_phases
 
 E, E2 = "fn-1-work", "fn-2-other"
 T1, T2, T3 = f"{E}.1", f"{E}.2", f"{E}.3"
@@ -203,7 +204,7 @@ def prepare(flowctl: Flowctl, kind: str) -> None:
     if kind == "approvals":  # a pending approval on one of the epic's tasks, which a rename would re-point
         flowctl.ok("approval", "create", "--task", T3, "--kind", "generic", "--payload", '{"why": "check"}')
     if kind == "phases":  # progress to forget, and a finished task that `task reset` really resets
-        FlowStore(flowctl.flow).phases.mark_done(T1, "1")
+        flowctl.ok("worker-phase", "done", "--task", T1, "--phase", "1")
         flowctl.ok("start", T3)
         flowctl.ok("done", T3, "--summary", "ok")
 
@@ -309,7 +310,9 @@ def test_store_pipeline_corrupt_file(ws: Flowctl, payload: bytes) -> None:
     store = FlowStore(ws.flow)
     path = corrupt(ws, ".state/pipeline.json", payload)
     refuses(path, lambda: store.pipeline.read(E))
-    refuses(path, lambda: store.pipeline.write(E, "plan"))
+    refuses(path, lambda: store.pipeline.read_all())
+    refuses(path, lambda: pipeline.next_phase(store, E))
+    refuses(path, lambda: pipeline.mark_done(store, E, "plan"))
 
 
 @pytest.mark.parametrize("payload", [*GARBAGE.values(), b'["1"]', b'{"fn-1-work.1": "1"}'],
@@ -317,7 +320,7 @@ def test_store_pipeline_corrupt_file(ws: Flowctl, payload: bytes) -> None:
 def test_store_phases_corrupt_file(ws: Flowctl, payload: bytes) -> None:
     store = FlowStore(ws.flow)
     path = corrupt(ws, ".state/phases.json", payload)
-    refuses(path, lambda: store.phases.mark_done(T1, "2"))
+    refuses(path, lambda: worker_phases.mark_done(store, T1, "1"))
     if payload != b'{"fn-1-work.1": "1"}':  # a well-formed object: other tasks' entries can still be reset
         refuses(path, lambda: store.phases.completed(T1))
         refuses(path, lambda: store.phases.reset(T1))

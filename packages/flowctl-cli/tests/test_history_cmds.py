@@ -153,7 +153,7 @@ def test_replay_dry_run_local_or_global(seeded_flowctl, args):
 
 
 def test_replay_resets_worker_phases(seeded_flowctl):
-    FlowStore(seeded_flowctl.flow).phases.mark_done(f"{E}.1", "1")
+    seeded_flowctl.ok("worker-phase", "done", "--task", f"{E}.1", "--phase", "1")
     seeded_flowctl.ok("replay", E, "--force")
     assert json.loads((seeded_flowctl.flow / ".state" / "phases.json").read_text()) == {}
 

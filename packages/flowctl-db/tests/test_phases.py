@@ -8,27 +8,12 @@ from flowctl_core.errors import CorruptFileError
 from flowctl_db.phases import migrate_phase_id
 
 
-def test_mark_done_matches_storage_example(flow):
-    for p in ("1", "2", "5"):
-        flow.phases.mark_done("fn-3-add-oauth-login.2", p)
+def test_put_matches_storage_example(flow):
+    flow.phases.put("", {"fn-3-add-oauth-login.2": ["1", "2", "5"], "fn-1.1": ["1"]})
     assert flow.paths.phases.read_text() == (
-        '{\n  "fn-3-add-oauth-login.2": [\n    "1",\n    "2",\n    "5"\n  ]\n}')
-
-
-def test_mark_done_dedups_and_returns_completed(flow):
-    assert flow.phases.mark_done("fn-1.1", "1") == ["1"]
-    before = flow.paths.phases.read_bytes()
-    assert flow.phases.mark_done("fn-1.1", "1") == ["1"]
-    assert flow.paths.phases.read_bytes() == before
-    assert flow.phases.mark_done("fn-1.1", "2") == ["1", "2"]
+        '{\n  "fn-1.1": [\n    "1"\n  ],\n  "fn-3-add-oauth-login.2": [\n    "1",\n    "2",\n    "5"\n  ]\n}')
+    assert flow.phases.completed("fn-3-add-oauth-login.2") == ["1", "2", "5"]
     assert flow.phases.completed("fn-1.2") == []
-
-
-def test_keys_sorted_and_other_tasks_kept(flow):
-    flow.phases.mark_done("fn-2.1", "1")
-    flow.phases.mark_done("fn-1.1", "1")
-    assert flow.paths.phases.read_text().index("fn-1.1") < flow.paths.phases.read_text().index("fn-2.1")
-    assert flow.phases.completed("fn-2.1") == ["1"]
 
 
 def test_legacy_ids_mapped_on_read_only(flow):
@@ -36,23 +21,17 @@ def test_legacy_ids_mapped_on_read_only(flow):
     assert flow.phases.raw("t") == ["0", "1.5", "2a", "2.5", "5c", "5b", "7"]
     assert flow.phases.completed("t") == ["1", "3", "4", "6", "9", "11", "7"]
     assert migrate_phase_id("12") == "12"
-    flow.phases.mark_done("t", "1")  # already done under its legacy id
-    assert flow.phases.raw("t") == ["0", "1.5", "2a", "2.5", "5c", "5b", "7"]
 
 
-def test_non_array_value_reads_empty_and_is_never_appended_to(flow):
+def test_non_array_value_reads_empty(flow):
     flow.paths.phases.write_text('{"t": "oops"}')
-    assert flow.phases.completed("t") == []
-    with pytest.raises(CorruptFileError):
-        flow.phases.mark_done("t", "1")
-    assert flow.paths.phases.read_text() == '{"t": "oops"}'
+    assert flow.phases.completed("t") == [] and flow.phases.raw("t") == []
 
 
 def test_reset_and_reset_many(flow):
     assert flow.phases.reset("fn-1.1") is False
     assert not flow.paths.phases.exists()
-    for t in ("fn-1.1", "fn-1.2", "fn-1.3"):
-        flow.phases.mark_done(t, "1")
+    flow.phases.put("", {t: ["1"] for t in ("fn-1.1", "fn-1.2", "fn-1.3")})
     assert flow.phases.reset("fn-1.1") is True
     assert flow.phases.completed("fn-1.1") == []
     assert flow.phases.reset_many(["fn-1.2", "fn-1.3", "fn-9.9"]) == 2
@@ -63,7 +42,7 @@ def test_reset_and_reset_many(flow):
 @pytest.mark.parametrize("content", ["{bad", '["1"]'])
 def test_corrupt_file_raises_and_is_left_alone(flow, content):
     flow.paths.phases.write_text(content)
-    for call in (lambda: flow.phases.completed("t"), lambda: flow.phases.mark_done("t", "1"),
+    for call in (lambda: flow.phases.completed("t"), flow.phases.read_all,
                  lambda: flow.phases.reset("t")):
         with pytest.raises(CorruptFileError) as err:
             call()

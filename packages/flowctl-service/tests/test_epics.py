@@ -19,7 +19,7 @@ from flowctl_core.errors import (
     NotFoundError,
 )
 from flowctl_db import FlowStore
-from flowctl_service import approvals, epics, gaps, tasks
+from flowctl_service import approvals, epics, gaps, tasks, worker_phases
 
 ACTOR = "tester@example.com"
 
@@ -325,9 +325,8 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
     epics.add_dep(store, other, old)
     store.save_state(t1, {**records.blank_state("in_progress"), "assignee": "a@b"})
     gaps.add_gap(store, ACTOR, old, "Auth", "required", task=t1)
-    store.pipeline.write(old, "work")
-    store.pipeline.write(other, "plan")
-    store.phases.mark_done(t1, "1")
+    store.pipeline.put("", {old: "work", other: "plan"})
+    worker_phases.mark_done(store, t1, "1")
     store.locks.acquire("src/a.py", t1)
     approvals.create(store, t2, "generic", '{"x": 1}')
     store.paths.outputs.mkdir(exist_ok=True)

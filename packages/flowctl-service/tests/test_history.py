@@ -9,7 +9,7 @@ import pytest
 
 from flowctl_core.errors import DependencyError, InvalidInputError, InvalidTransitionError, NotFoundError
 from flowctl_db import FlowStore
-from flowctl_service import history
+from flowctl_service import history, worker_phases
 
 E = "fn-1-add-oauth-login"
 T_AT = "2026-11-26T14:49:46.304449427Z"
@@ -108,8 +108,8 @@ def test_replay_resets_non_todo_states_and_phases(store):
     add_task(store, f"{E}.1", "done", assignee="a", duration_seconds=3)
     add_task(store, f"{E}.2", "blocked", blocked_reason="x")
     add_task(store, f"{E}.3")
-    store.phases.mark_done(f"{E}.1", "1")
-    store.phases.mark_done("fn-2.1", "1")
+    worker_phases.mark_done(store, f"{E}.1", "1")
+    worker_phases.mark_done(store, "fn-2.1", "1")
     data = history.replay(store, E)
     assert data == {"count": 2, "epic": E, "message": f"Run /flow-code:work {E} to re-execute",
                     "reset": [f"{E}.1", f"{E}.2"]}

@@ -18,6 +18,7 @@ from flowctl_core.errors import (
 from flowctl_core.timefmt import fmt_z, now
 from flowctl_db import FlowStore
 from flowctl_service import lifecycle as lc
+from flowctl_service import worker_phases
 
 E = "fn-1-auth"
 T1, T2, T3, T4 = (f"{E}.{i}" for i in range(1, 5))
@@ -379,8 +380,8 @@ def test_fail_dry_run_previews_propagation(chain):
 def test_restart_cascades_resets_phases_releases_locks_and_logs_restarted(chain):
     chain.save_state(T1, {"status": "done"})
     chain.save_state(T2, {"status": "failed", "retry_count": 2})
-    chain.phases.mark_done(T1, "1")
-    chain.phases.mark_done(T4, "1")
+    worker_phases.mark_done(chain, T1, "1")
+    worker_phases.mark_done(chain, T4, "1")
     chain.locks.acquire("a.py", T2)
     out = lc.restart(chain, T1)
     assert out == {"cascade_from": T1, "reset": [T1, T2], "skipped": [T3], "in_progress_overridden": []}

@@ -15,7 +15,7 @@ from flowctl_core.errors import (
     NotFoundError,
 )
 from flowctl_db import FlowStore
-from flowctl_service import epics, tasks
+from flowctl_service import epics, tasks, worker_phases
 
 ACTOR = "tester@example.com"
 
@@ -179,7 +179,7 @@ def test_reset_clears_state_evidence_and_phases_with_cascade(store, epic):
     set_status(store, t3, "upstream_failed")
     set_status(store, t4, "in_progress")
     store.write_task_spec(t1, store.read_task_spec(t1).replace("- Commits:", "- Commits: abc"))
-    store.phases.mark_done(t1, "1")
+    worker_phases.mark_done(store, t1, "1")
     assert tasks.reset(store, ACTOR, t1, cascade=True) == {"reset": [t1, t2, t3]}
     assert [store.get_task(t)["status"] for t in (t1, t2, t3, t4)] == ["todo", "todo", "todo", "in_progress"]
     assert store.get_state(t1) == {"status": "todo", "retry_count": 0, "updated_at": store.get_state(t1)["updated_at"]}

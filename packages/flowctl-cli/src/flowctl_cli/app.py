@@ -204,8 +204,8 @@ class SubGroup(TyperGroup):
         return super().get_command(ctx, cmd_name)
 
 
-def group(help: str) -> typer.Typer:
+def group(help: str, cls: type[SubGroup] = SubGroup) -> typer.Typer:
     """A sub-group built the same way everywhere: plain help, no rich, help on stderr when no subcommand."""
-    return typer.Typer(cls=SubGroup, help=help, no_args_is_help=True, rich_markup_mode=None,
+    return typer.Typer(cls=cls, help=help, no_args_is_help=True, rich_markup_mode=None,
                        pretty_exceptions_enable=False, add_completion=False,
                        context_settings={"help_option_names": ["-h", "--help"]})

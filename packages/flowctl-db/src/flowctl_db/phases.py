@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flowctl_core.errors import CorruptFileError
 from flowctl_core.json_store import FlowPaths, load_json_object, remove_file, store_lock, write_json
 
 # Legacy phase ids mapped on read only (the file keeps what was written).
@@ -56,20 +55,6 @@ class PhaseStore:
     def completed(self, task_id: str) -> list[str]:
         """Completed phase ids of a task, legacy ids mapped (`0`→`1`, `2a`→`4`, …)."""
         return [migrate_phase_id(p) for p in self.raw(task_id)]
-
-    def mark_done(self, task_id: str, phase: str) -> list[str]:
-        """Append `phase` to the task's list unless already there; return the completed list (mapped)."""
-        with store_lock(self.paths.root):
-            data = self._load()
-            value = data.setdefault(task_id, [])
-            if not isinstance(value, list):
-                # Never append to (or silently replace) a value we do not understand.
-                raise CorruptFileError(self.paths.phases, f"entry `{task_id}` is not an array")
-            done = {migrate_phase_id(v) for v in value if isinstance(v, str)}
-            if phase not in value and migrate_phase_id(phase) not in done:
-                value.append(phase)
-                self._save(data)
-        return self.completed(task_id)
 
     def reset(self, task_id: str) -> bool:
         """Forget a task's phase progress (restart/reset/replay, D34 fix); return whether it had any."""

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
     from .events import EventStore
     from .gaps import GapStore
     from .hooks_log import HooksLogStore
+    from .invariants import InvariantsStore
     from .locks import LockStore
     from .memory import MemoryStore
     from .outputs import OutputStore
@@ -30,7 +31,7 @@ if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-
 
 # Sub-store names accepted by `FlowStore.substore` (the `store` of a put/append/delete mutation).
 SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "approvals", "gaps", "config", "meta",
-                        "reviews", "outputs", "checkpoints", "archive", "scout_cache", "hooks_log"})
+                        "reviews", "outputs", "checkpoints", "archive", "scout_cache", "hooks_log", "invariants"})
 
 
 class FlowStore:
@@ -338,3 +339,10 @@ class FlowStore:
         from .hooks_log import HooksLogStore
 
         return HooksLogStore(self.paths)
+
+    @cached_property
+    def invariants(self) -> InvariantsStore:
+        """`invariants.md`."""
+        from .invariants import InvariantsStore
+
+        return InvariantsStore(self.paths)

@@ -69,6 +69,8 @@ READS = {
     "outputs list": (["outputs", "list", "--epic", EPIC, "--json"], "outputs", WRITE_SIDE),
     "scout-cache get": (["scout-cache", "get", "--type", "repo", "--commit", "abc", "--json"], "scout_cache",
                         WRITE_SIDE),
+    "worker-phase next": (["worker-phase", "next", "--task", f"{EPIC}.1", "--json"], "worker_phase",
+                          WRITE_SIDE + ("flowctl_service.commands_runner",)),
     "--help": (["--help"], None, ("flowctl_service", "flowctl_db")),
     "--version": (["--version"], None, ("flowctl_service", "flowctl_db", "flowctl_cli.commands")),
 }

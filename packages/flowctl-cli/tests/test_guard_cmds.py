@@ -19,26 +19,36 @@ def set_stack(flowctl, stack: dict) -> None:
     flowctl.ok("stack", "set", "--file", "stack.json", "--json")
 
 
-def live_members(pgid: int) -> list[int]:
-    """Processes (not zombies) whose process group is `pgid`."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == pgid and fields[0] != "Z":
-            out.append(int(entry.name))
-    return out
-
-
-def alive(pid: int) -> bool:
+def _state(pid: int) -> tuple[int, str] | None:
+    """(process group, state letter) of a process, None when it is gone."""
     try:
-        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return False
+        return None
+    return int(fields[2]), fields[0]
+
+
+def live_members(pgid: int, grace: float = 2.0) -> list[int]:
+    """Processes (not zombies) of process group `pgid` still there after `grace` s (a SIGKILL takes a moment)."""
+    deadline = time.monotonic() + grace
+    while True:
+        members = [int(e.name) for e in Path("/proc").iterdir() if e.name.isdigit()
+                   and (st := _state(int(e.name))) is not None and st[0] == pgid and st[1] != "Z"]
+        if not members or time.monotonic() >= deadline:
+            return members
+        time.sleep(0.02)
+
+
+def alive(pid: int, grace: float = 2.0) -> bool:
+    """Whether `pid` still runs (not a zombie) after `grace` seconds."""
+    deadline = time.monotonic() + grace
+    while True:
+        st = _state(pid)
+        if st is None or st[1] == "Z":
+            return False
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.02)
 
 
 def test_no_stack_and_no_commands(initialized_flowctl):

@@ -115,6 +115,9 @@ def test_huge_output_is_capped_and_drained(tmp_path: Path) -> None:
 
 def test_stdin_is_fed(tmp_path: Path) -> None:
     assert runner.run(["cat"], cwd=tmp_path, stdin=b"hello").stdout == b"hello"
+    big = bytes(range(256)) * 20000  # 5 MB through `cat` and back: neither pipe may block the other
+    assert runner.run(["cat"], cwd=tmp_path, stdin=big, max_output=len(big)).stdout == big
+    assert runner.run_shell("exit 0", cwd=tmp_path, stdin=big).passed  # a child that never reads its input
     assert runner.run(["cat"], cwd=tmp_path).stdout == b""  # no input: /dev/null, never our terminal
 
 

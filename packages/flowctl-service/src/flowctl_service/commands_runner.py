@@ -3,7 +3,8 @@
 * argv lists only; a configured shell command is run as `["sh", "-c", cmd]` (`run_shell`), never re-quoted;
 * cwd defaults to the repository root (`git rev-parse --show-toplevel`, else the given directory);
 * stdout and stderr are read in chunks as they come; past `max_output` bytes per stream the rest is read and
-  discarded, so a command printing gigabytes cannot exhaust memory (and never blocks on a full pipe);
+  discarded, so a command printing gigabytes cannot exhaust memory (and never blocks on a full pipe); optional
+  `stdin` bytes are fed in the same loop (otherwise the child reads /dev/null, never our terminal);
 * the child leads its own process group (`start_new_session=True`); on timeout the whole group is killed, and when
   the leader exits anything it left behind in its group is killed too, so no child outlives the call;
 * a missing program, a timeout, a non-zero exit and a signal are each a `RunResult` with a clear `describe()`,
@@ -101,10 +102,10 @@ def repo_root(cwd: Path) -> Path:
     return Path(top) if top else Path(cwd)
 
 
-def run_shell(command: str, *, cwd: Path, timeout: float | None = None,
-              max_output: int = DEFAULT_MAX_OUTPUT) -> RunResult:
+def run_shell(command: str, *, cwd: Path, timeout: float | None = None, max_output: int = DEFAULT_MAX_OUTPUT,
+              env: dict[str, str] | None = None, stdin: bytes | None = None) -> RunResult:
     """Run a configured shell command line as `sh -c <command>` (the command is one argv element)."""
-    return run(["sh", "-c", command], cwd=cwd, timeout=timeout, max_output=max_output)
+    return run(["sh", "-c", command], cwd=cwd, timeout=timeout, max_output=max_output, env=env, stdin=stdin)
 
 
 def run(argv: list[str], *, cwd: Path, timeout: float | None = None, max_output: int = DEFAULT_MAX_OUTPUT,
@@ -125,10 +126,8 @@ def run(argv: list[str], *, cwd: Path, timeout: float | None = None, max_output:
         return RunResult(argv, "error", error=f"{argv[0] if argv else ''}: permission denied ({err.strerror})")
     except OSError as err:
         return RunResult(argv, "error", error=f"{argv[0] if argv else ''}: {err.strerror or err}")
-    if stdin is not None and proc.stdin is not None:
-        _feed(proc.stdin, stdin)
     try:
-        out, err_out, truncated, timed_out = _collect(proc, limit, max_output)
+        out, err_out, truncated, timed_out = _collect(proc, limit, max_output, stdin)
     finally:
         # The leader is not reaped yet (a zombie at worst), so its pid still names our group: whatever it left
         # behind goes with it, and no unrelated process can have taken the id.
@@ -141,18 +140,6 @@ def run(argv: list[str], *, cwd: Path, timeout: float | None = None, max_output:
     if code < 0:
         return RunResult(argv, "signal", returncode=code, signal=-code, **common)
     return RunResult(argv, "ok" if code == 0 else "exit", returncode=code, **common)
-
-
-def _feed(pipe, data: bytes) -> None:  # noqa: ANN001 - a binary file object
-    try:
-        pipe.write(data)
-    except (BrokenPipeError, OSError):
-        pass  # the child does not read its input; that is its business
-    finally:
-        try:
-            pipe.close()
-        except OSError:
-            pass
 
 
 def _kill_group(pgid: int) -> None:
@@ -172,8 +159,25 @@ def _exited(pid: int) -> bool:
         return True
 
 
-def _collect(proc, limit: float, max_output: int) -> tuple[bytes, bytes, bool, bool]:  # noqa: ANN001 - Popen
-    """Read both pipes until EOF; kill the group at the deadline. Returns (stdout, stderr, truncated, timed_out)."""
+def _write_some(sel, pipe, pending: memoryview) -> memoryview:  # noqa: ANN001 - selector, file object
+    """Write what the child's stdin takes now; close it when all is written or the child stopped reading."""
+    try:
+        written = os.write(pipe.fileno(), pending[:_CHUNK]) if pending else 0
+    except BlockingIOError:
+        return pending
+    except OSError:  # BrokenPipeError: the child does not read its input; that is its business
+        written = len(pending)
+    pending = pending[written:]
+    if not pending:
+        sel.unregister(pipe)
+        pipe.close()
+    return pending
+
+
+def _collect(proc, limit: float, max_output: int,  # noqa: ANN001 - Popen
+             stdin: bytes | None) -> tuple[bytes, bytes, bool, bool]:
+    """Feed stdin and read both pipes until EOF, all in one loop (no pipe can fill up and block the other);
+    kill the group at the deadline. Returns (stdout, stderr, truncated, timed_out)."""
     import selectors
     import time
 
@@ -181,9 +185,13 @@ def _collect(proc, limit: float, max_output: int) -> tuple[bytes, bytes, bool, b
     kept = {proc.stdout: bytearray(), proc.stderr: bytearray()}
     truncated = timed_out = False
     leader_gone_at: float | None = None
+    pending = memoryview(stdin or b"")
     with selectors.DefaultSelector() as sel:
         for pipe in kept:
             sel.register(pipe, selectors.EVENT_READ)
+        if proc.stdin is not None:
+            os.set_blocking(proc.stdin.fileno(), False)
+            sel.register(proc.stdin, selectors.EVENT_WRITE)
         while sel.get_map():
             now = time.monotonic()
             if not timed_out and now >= deadline:
@@ -198,6 +206,9 @@ def _collect(proc, limit: float, max_output: int) -> tuple[bytes, bytes, bool, b
                 break  # something outside the group still holds a pipe: stop reading, do not hang
             wait = 0.05 if leader_gone_at is not None else min(max(deadline - now, 0.0), 0.2)
             for key, _ in sel.select(timeout=wait):
+                if key.fileobj is proc.stdin:
+                    pending = _write_some(sel, proc.stdin, pending)
+                    continue
                 data = os.read(key.fd, _CHUNK)
                 if not data:
                     sel.unregister(key.fileobj)
@@ -210,6 +221,8 @@ def _collect(proc, limit: float, max_output: int) -> tuple[bytes, bytes, bool, b
                     truncated = True
     for pipe in kept:
         pipe.close()
+    if proc.stdin is not None and not proc.stdin.closed:
+        proc.stdin.close()
     while leader_gone_at is None and not _exited(proc.pid):  # it closed its output but is still running
         if time.monotonic() >= deadline:
             timed_out = True

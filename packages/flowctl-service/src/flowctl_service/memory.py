@@ -352,7 +352,8 @@ def list_entries(store: FlowStore, module: str | None = None, track: str | None 
     cutoff = date_days_ago(STALE_DAYS)
     counts: dict[str, int] = {}
     items = []
-    for e in index:
+    for position, e in enumerate(index):
+        index[position] = None  # each entry is replaced by its item: 10,000 entries are never held twice
         if ((type_name is not None and e.get("type") != type_name)
                 or (module is not None and e.get("module") != module)
                 or (track is not None and e.get("track") != track)):
@@ -404,16 +405,22 @@ def search(store: FlowStore, pattern: str, module: str | None = None, entry_type
     filters = [(key, want) for key, want in (("type", _normalized_filter(entry_type)), ("module", module),
                                              ("severity", severity), ("track", track)) if want is not None]
     matches = []
+    search_text = regex.search
+    content_of = store.memory.content
     for e in store.memory.index():
-        if any(e.get(key) != want for key, want in filters):
+        if filters and any(e.get(key) != want for key, want in filters):
             continue
         summary = e.get("summary")
-        tags = e.get("tags")
-        content = store.memory.content(e)
-        hit = (isinstance(summary, str) and regex.search(summary) is not None) \
-            or (isinstance(tags, list) and any(isinstance(t, str) and regex.search(t) for t in tags)) \
-            or regex.search(content) is not None
-        if hit:
+        content = content_of(e)
+        hit = isinstance(summary, str) and search_text(summary) is not None
+        if not hit:
+            tags = e.get("tags")
+            if isinstance(tags, list):
+                for tag in tags:
+                    if isinstance(tag, str) and search_text(tag) is not None:
+                        hit = True
+                        break
+        if hit or search_text(content) is not None:
             item = {"content": content, "id": e.get("id"), "summary": summary, "tags": e.get("tags", []),
                     "type": e.get("type")}
             matches.append(_structured(e, item))

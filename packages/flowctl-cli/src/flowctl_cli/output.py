@@ -46,6 +46,13 @@ class Result:
         return f"Result({self.data!r}, text={self.text!r}, exit_code={self.exit_code})"
 
 
+def result_or_preview(data: Any, text: str | None = None, **options: Any) -> Result:
+    """The Result of a writing command: its `--dry-run` Changes preview printed raw, else `Result(data, text, …)`."""
+    if isinstance(data, dict) and data.get("dry_run") is True and set(data) == {"changes", "dry_run"}:
+        return Result(data, raw=True)
+    return Result(data, text=text, **options)
+
+
 def dumps(obj: Any) -> str:
     """One line, sorted keys, no spaces, raw UTF-8 (serde_json::to_string on a BTreeMap value)."""
     text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

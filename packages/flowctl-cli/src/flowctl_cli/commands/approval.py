@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, result_or_preview
 
 app = group("Approval commands (request/resolve blocking decisions)")
 
@@ -15,9 +15,7 @@ app = group("Approval commands (request/resolve blocking decisions)")
 def _record(data: dict) -> Result:
     from flowctl_service.approvals import record_text
 
-    if data.get("dry_run") is True and set(data) == {"changes", "dry_run"}:
-        return Result(data, raw=True)
-    return Result(data, text=record_text(data))
+    return result_or_preview(data, record_text(data))
 
 
 @app.command("create")

@@ -5,15 +5,9 @@ from __future__ import annotations
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, result_or_preview
 
 app = group("Checkpoint commands")
-
-
-def _result(data: dict, text: str) -> Result:
-    if data.get("dry_run") is True and set(data) == {"changes", "dry_run"}:
-        return Result(data, raw=True)
-    return Result(data, text=text)
 
 
 @app.command("save")
@@ -24,7 +18,7 @@ def save(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
     from ..context import state, store
 
     data = checkpoints.save(store(), epic, dry_run=state().dry_run)
-    return _result(data, "" if data.get("dry_run") else checkpoints.save_text(data))
+    return result_or_preview(data, "" if data.get("dry_run") else checkpoints.save_text(data))
 
 
 @app.command("restore")
@@ -39,7 +33,7 @@ def restore(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
     cli = state()
     actor = None if cli.dry_run else resolve_actor(cli.cwd)
     data = checkpoints.restore(st, actor, epic, dry_run=cli.dry_run)
-    return _result(data, data.get("message", ""))
+    return result_or_preview(data, data.get("message", ""))
 
 
 @app.command("delete")
@@ -50,4 +44,4 @@ def delete(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
     from ..context import state, store
 
     data = checkpoints.delete(store(), epic, dry_run=state().dry_run)
-    return _result(data, data.get("message", ""))
+    return result_or_preview(data, data.get("message", ""))

@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, result_or_preview
 
 app = group("Decision logging for workflow traceability")
 
@@ -24,9 +24,7 @@ def decision(key: str = typer.Option(..., "--key", help='Decision key (e.g., "re
     from ..context import state, workflow_store
 
     data = decisions.log_decision(workflow_store(), key, value, reason, epic, task, dry_run=state().dry_run)
-    if data.get("dry_run") is True:
-        return Result(data, raw=True)
-    return Result(data, text=decisions.decision_text(data))
+    return result_or_preview(data, None if data.get("dry_run") else decisions.decision_text(data))
 
 
 @app.command("decisions")

@@ -8,18 +8,12 @@ import click
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, result_or_preview
 
 app = group("Requirement gap registry")
 
 _PRIORITIES = click.Choice(["required", "important", "nice-to-have"])
 _STATUSES = click.Choice(["open", "resolved"])
-
-
-def _preview_or(data: dict, text: str | None = None, **kw) -> Result:  # noqa: ANN003 - Result options
-    if data.get("dry_run") is True and set(data) == {"changes", "dry_run"}:
-        return Result(data, raw=True)
-    return Result(data, text=text, **kw)
 
 
 @app.command("add")
@@ -34,7 +28,7 @@ def add(epic: str = typer.Option(..., "--epic", help="Epic ID"),
     from ..context import state, store
 
     data = gaps.add_gap(store(), None, epic, capability, priority, source, task, dry_run=state().dry_run)
-    return _preview_or(data, None if data.get("dry_run") else gaps.add_text(data))
+    return result_or_preview(data, None if data.get("dry_run") else gaps.add_text(data))
 
 
 @app.command("list")
@@ -68,7 +62,7 @@ def resolve(gap_id_arg: Optional[str] = typer.Argument(None, metavar="[ID]",
             raise InvalidInputError(f"Gap ID given twice: {gap_id_arg} and --id {gap_id}")
         gap_id = gap_id_arg
     data = gaps.resolve_gap(store(), None, epic, gap_id, capability, evidence, dry_run=state().dry_run)
-    return _preview_or(data, data.get("message"))
+    return result_or_preview(data, data.get("message"))
 
 
 @app.command("check")

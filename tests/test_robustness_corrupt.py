@@ -327,7 +327,7 @@ def test_store_phases_corrupt_file(ws: Flowctl, payload: bytes) -> None:
     refuses(path, lambda: worker_phases.mark_done(store, T1, "1"))
     if payload != b'{"fn-1-work.1": "1"}':  # a well-formed object: other tasks' entries can still be reset
         refuses(path, lambda: store.phases.completed(T1))
-        refuses(path, lambda: store.phases.reset(T1))
+        refuses(path, lambda: store.phases.plan_reset([T1]))
 
 
 def test_store_memory_index_keeps_bad_lines(ws: Flowctl) -> None:

@@ -30,6 +30,25 @@ MATRIX = {  # (held, requested) -> may coexist
 }
 
 
+
+class locking:  # noqa: N801 - reads like the old `flow.locks.<method>` calls it replaces
+    """Apply LockStore's planned tables the way the service does: plan and `put` under the store lock."""
+
+    def __init__(self, flow) -> None:
+        self.flow = flow
+
+    def __getattr__(self, name: str):
+        plan = getattr(self.flow.locks, f"plan_{name}")
+
+        def call(*args, **kwargs):
+            with self.flow.lock():
+                entries, result = plan(*args, **kwargs)
+                if entries is not None:
+                    self.flow.locks.put("", entries)
+            return result
+
+        return call
+
 def _dead_pid() -> int:
     proc = subprocess.Popen([sys.executable, "-c", "pass"])
     proc.wait()
@@ -38,7 +57,7 @@ def _dead_pid() -> int:
 
 def test_new_entry_fields_and_order(flow):
     before = timefmt.now()
-    entry = flow.locks.acquire("src/a.rs", "fn-1.1", "read", pid=4242)
+    entry = locking(flow).acquire("src/a.rs", "fn-1.1", "read", pid=4242)
     assert list(entry) == ["file_path", "task_id", "mode", "locked_at", "holder_pid", "expires_at"]
     assert entry["locked_at"].endswith("+00:00") and entry["expires_at"].endswith("+00:00")
     expires = timefmt.parse(entry["expires_at"])
@@ -47,7 +66,7 @@ def test_new_entry_fields_and_order(flow):
     on_disk = json.loads(flow.paths.locks.read_text())
     assert on_disk == [entry]
     assert flow.paths.locks.read_text() == json.dumps([entry], indent=2)
-    assert "holder_pid" not in flow.locks.acquire("src/b.rs", "fn-1.1")
+    assert "holder_pid" not in locking(flow).acquire("src/b.rs", "fn-1.1")
 
 
 def test_reference_file_is_read_and_kept_byte_for_byte(flow):
@@ -57,22 +76,22 @@ def test_reference_file_is_read_and_kept_byte_for_byte(flow):
                      "locked_at": "2026-11-26T14:49:48.379139046+00:00"}
     # no expires_at: never expires by time, so another writer is refused
     with pytest.raises(LockConflictError):
-        flow.locks.acquire("src/auth/callback.rs", "fn-3-add-oauth-login.3")
-    flow.locks.acquire("src/other.rs", "fn-3-add-oauth-login.3")
+        locking(flow).acquire("src/auth/callback.rs", "fn-3-add-oauth-login.3")
+    locking(flow).acquire("src/other.rs", "fn-3-add-oauth-login.3")
     assert flow.paths.locks.read_text().startswith(REFERENCE_FILE[:-2])
 
 
 @pytest.mark.parametrize(("held", "requested"), sorted(MATRIX))
 def test_mode_matrix(flow, held, requested):
-    flow.locks.acquire("f", "fn-1.1", held)
+    locking(flow).acquire("f", "fn-1.1", held)
     assert compatible(requested, held) is MATRIX[(held, requested)]
     if MATRIX[(held, requested)]:
-        flow.locks.acquire("f", "fn-1.2", requested)
+        locking(flow).acquire("f", "fn-1.2", requested)
         assert [(h["task_id"], h["mode"]) for h in flow.locks.check("f")] == [
             ("fn-1.1", held), ("fn-1.2", requested)]
     else:
         with pytest.raises(ConflictError) as err:
-            flow.locks.acquire("f", "fn-1.2", requested)
+            locking(flow).acquire("f", "fn-1.2", requested)
         assert str(err.value) == f"file 'f' already locked by task 'fn-1.1' ({held})"
         assert err.value.owners == [f"fn-1.1({held})"]
         assert [h["task_id"] for h in err.value.holders] == ["fn-1.1"]
@@ -80,38 +99,38 @@ def test_mode_matrix(flow, held, requested):
 
 
 def test_conflict_names_every_holder_with_its_own_mode(flow):
-    flow.locks.acquire("a.rs", "fn-1.1", "read")
-    flow.locks.acquire("a.rs", "fn-1.2", "directory_add")
-    flow.locks.acquire("b.rs", "fn-1.3", "read")
+    locking(flow).acquire("a.rs", "fn-1.1", "read")
+    locking(flow).acquire("a.rs", "fn-1.2", "directory_add")
+    locking(flow).acquire("b.rs", "fn-1.3", "read")
     with pytest.raises(LockConflictError) as err:
-        flow.locks.acquire("a.rs", "fn-1.9", "write")
+        locking(flow).acquire("a.rs", "fn-1.9", "write")
     assert str(err.value) == "file 'a.rs' already locked by task 'fn-1.1' (read), task 'fn-1.2' (directory_add)"
     assert err.value.owners == ["fn-1.1(read)", "fn-1.2(directory_add)"]
     assert err.value.file == "a.rs"
 
 
 def test_relock_by_same_task_replaces_and_moves_to_end(flow):
-    flow.locks.acquire("a.rs", "fn-1.1", "write")
-    flow.locks.acquire("b.rs", "fn-1.1", "write")
-    flow.locks.acquire("a.rs", "fn-1.1", "read")
+    locking(flow).acquire("a.rs", "fn-1.1", "write")
+    locking(flow).acquire("b.rs", "fn-1.1", "write")
+    locking(flow).acquire("a.rs", "fn-1.1", "read")
     assert [(e["file_path"], e["mode"]) for e in flow.locks.list()] == [("b.rs", "write"), ("a.rs", "read")]
-    flow.locks.acquire("a.rs", "fn-1.1", "read")
+    locking(flow).acquire("a.rs", "fn-1.1", "read")
     assert len(flow.locks.list()) == 2
 
 
 def test_upgrade_to_write_conflicts_with_other_readers(flow):
-    flow.locks.acquire("a.rs", "fn-1.1", "read")
-    flow.locks.acquire("a.rs", "fn-1.2", "read")
+    locking(flow).acquire("a.rs", "fn-1.1", "read")
+    locking(flow).acquire("a.rs", "fn-1.2", "read")
     with pytest.raises(LockConflictError, match=r"task 'fn-1.2' \(read\)$"):
-        flow.locks.acquire("a.rs", "fn-1.1", "write")
+        locking(flow).acquire("a.rs", "fn-1.1", "write")
     assert [h["mode"] for h in flow.locks.check("a.rs")] == ["read", "read"]
 
 
 def test_check_returns_all_live_holders(flow):
     assert flow.locks.check("a.rs") == []
-    flow.locks.acquire("a.rs", "fn-1.1", "read")
-    flow.locks.acquire("a.rs", "fn-1.2", "read")
-    flow.locks.acquire("a.rs", "fn-1.3", "read", ttl_seconds=-60)  # already expired
+    locking(flow).acquire("a.rs", "fn-1.1", "read")
+    locking(flow).acquire("a.rs", "fn-1.2", "read")
+    locking(flow).acquire("a.rs", "fn-1.3", "read", ttl_seconds=-60)  # already expired
     holders = flow.locks.check("a.rs")
     assert [h["task_id"] for h in holders] == ["fn-1.1", "fn-1.2"]
     assert set(holders[0]) == {"task_id", "mode", "locked_at", "expires_at"}
@@ -121,114 +140,117 @@ def test_check_returns_all_live_holders(flow):
 
 
 def test_expired_entries_are_purged_on_acquire(flow):
-    flow.locks.acquire("b.rs", "fn-1.1", "write")
-    flow.locks.acquire("a.rs", "fn-1.1", "write", ttl_seconds=-1)  # stale from the start
+    locking(flow).acquire("b.rs", "fn-1.1", "write")
+    locking(flow).acquire("a.rs", "fn-1.1", "write", ttl_seconds=-1)  # stale from the start
     assert [e["file_path"] for e in flow.locks.list(include_stale=True)] == ["b.rs", "a.rs"]
     assert [e["file_path"] for e in flow.locks.list()] == ["b.rs"]
-    flow.locks.acquire("a.rs", "fn-1.2", "write")
+    locking(flow).acquire("a.rs", "fn-1.2", "write")
     assert [(e["file_path"], e["task_id"]) for e in flow.locks.list(include_stale=True)] == [
         ("b.rs", "fn-1.1"), ("a.rs", "fn-1.2")]
 
 
 def test_dead_holder_pid_is_purged_live_one_is_not(flow):
-    flow.locks.acquire("a.rs", "fn-1.1", "write", pid=_dead_pid())
-    flow.locks.acquire("b.rs", "fn-1.1", "write", pid=os.getpid())
-    flow.locks.acquire("a.rs", "fn-1.2", "write")
+    locking(flow).acquire("a.rs", "fn-1.1", "write", pid=_dead_pid())
+    locking(flow).acquire("b.rs", "fn-1.1", "write", pid=os.getpid())
+    locking(flow).acquire("a.rs", "fn-1.2", "write")
     with pytest.raises(LockConflictError):
-        flow.locks.acquire("b.rs", "fn-1.2", "write")
+        locking(flow).acquire("b.rs", "fn-1.2", "write")
     assert [(e["file_path"], e["task_id"]) for e in flow.locks.list(include_stale=True)] == [
         ("b.rs", "fn-1.1"), ("a.rs", "fn-1.2")]
 
 
-def test_purge_writes_even_when_the_acquire_conflicts(flow):
-    flow.locks.acquire("x.rs", "fn-1.1", "write", ttl_seconds=-1)
-    flow.locks.acquire("a.rs", "fn-1.1", "write")
+def test_a_conflicting_acquire_writes_nothing_and_lock_many_still_purges(flow):
+    locking(flow).acquire("x.rs", "fn-1.1", "write", ttl_seconds=-1)
+    locking(flow).acquire("a.rs", "fn-1.1", "write")
+    before = flow.paths.locks.read_bytes()
     with pytest.raises(LockConflictError):
-        flow.locks.acquire("a.rs", "fn-1.2", "write")
+        locking(flow).acquire("a.rs", "fn-1.2", "write")
+    assert flow.paths.locks.read_bytes() == before  # a refused plan is never written
+    assert locking(flow).acquire_many(["a.rs"], "fn-1.2")["locked"] == []
     assert [e["file_path"] for e in flow.locks.list(include_stale=True)] == ["a.rs"]
 
 
 def test_purge(flow):
-    assert flow.locks.purge() == 0
+    assert locking(flow).purge() == 0
     past = timefmt.fmt_off(timefmt.now() - timedelta(seconds=1))
     flow.paths.locks.write_text(json.dumps([
         {"file_path": "a.rs", "task_id": "fn-1.1", "mode": "write", "locked_at": past, "expires_at": past},
         {"file_path": "b.rs", "task_id": "fn-1.1", "mode": "write", "locked_at": past, "holder_pid": _dead_pid()},
         {"file_path": "c.rs", "task_id": "fn-1.1", "mode": "write", "locked_at": past},
     ]))
-    assert flow.locks.purge() == 2
+    assert locking(flow).purge() == 2
     assert [e["file_path"] for e in flow.locks.list(include_stale=True)] == ["c.rs"]
 
 
 def test_heartbeat_extends_the_tasks_locks(flow):
-    flow.locks.acquire("a.rs", "fn-1.1", ttl_seconds=10)
-    other = flow.locks.acquire("c.rs", "fn-1.2", ttl_seconds=10)
-    flow.locks.acquire("b.rs", "fn-1.1", ttl_seconds=-10)  # expired but not yet purged: revived
-    assert flow.locks.heartbeat("fn-1.1") == 2
+    locking(flow).acquire("a.rs", "fn-1.1", ttl_seconds=10)
+    other = locking(flow).acquire("c.rs", "fn-1.2", ttl_seconds=10)
+    locking(flow).acquire("b.rs", "fn-1.1", ttl_seconds=-10)  # expired but not yet purged: revived
+    assert locking(flow).heartbeat("fn-1.1") == 2
     soon = timefmt.now() + timedelta(seconds=DEFAULT_TTL_SECONDS - 60)
     entries = {e["file_path"]: e for e in flow.locks.list()}
     assert timefmt.parse(entries["a.rs"]["expires_at"]) > soon
     assert timefmt.parse(entries["b.rs"]["expires_at"]) > soon
     assert entries["c.rs"] == other
     before = flow.paths.locks.read_bytes()
-    assert flow.locks.heartbeat("fn-9.9") == 0
+    assert locking(flow).heartbeat("fn-9.9") == 0
     assert flow.paths.locks.read_bytes() == before
 
 
 def test_heartbeat_adds_expiry_to_reference_entries(flow):
     flow.paths.locks.write_text(REFERENCE_FILE)
-    assert flow.locks.heartbeat("fn-3-add-oauth-login.2", ttl_seconds=60) == 1
+    assert locking(flow).heartbeat("fn-3-add-oauth-login.2", ttl_seconds=60) == 1
     (entry,) = flow.locks.list()
     assert list(entry)[-1] == "expires_at"
 
 
 def test_release_only_named_files(flow):
     for f in ("a.rs", "b.rs", "c.rs"):
-        flow.locks.acquire(f, "fn-1.1")
-    flow.locks.acquire("d.rs", "fn-1.2")
-    assert flow.locks.release("fn-1.1", files=["a.rs", "zzz.rs"]) == 1
+        locking(flow).acquire(f, "fn-1.1")
+    locking(flow).acquire("d.rs", "fn-1.2")
+    assert locking(flow).release("fn-1.1", files=["a.rs", "zzz.rs"]) == 1
     assert [e["file_path"] for e in flow.locks.list()] == ["b.rs", "c.rs", "d.rs"]
-    assert flow.locks.release("fn-1.1") == 2
-    assert flow.locks.release("fn-1.1") == 0
-    assert flow.locks.release("fn-1.2", files=[]) == 0
-    assert flow.locks.release("fn-1.2") == 1
+    assert locking(flow).release("fn-1.1") == 2
+    assert locking(flow).release("fn-1.1") == 0
+    assert locking(flow).release("fn-1.2", files=[]) == 0
+    assert locking(flow).release("fn-1.2") == 1
     assert flow.paths.locks.read_bytes() == b"[]"
 
 
 def test_release_and_release_all_without_file_write_nothing(flow):
-    assert flow.locks.release("fn-1.1") == 0
-    assert flow.locks.release_all() == 0
+    assert locking(flow).release("fn-1.1") == 0
+    assert locking(flow).release_all() == 0
     assert not flow.paths.locks.exists()
     assert flow.locks.list() == []
 
 
 def test_release_all_writes_empty_array(flow):
-    flow.locks.acquire("a.rs", "fn-1.1")
-    flow.locks.acquire("b.rs", "fn-1.2", ttl_seconds=-1)
-    assert flow.locks.release_all() == 2
+    locking(flow).acquire("a.rs", "fn-1.1")
+    locking(flow).acquire("b.rs", "fn-1.2", ttl_seconds=-1)
+    assert locking(flow).release_all() == 2
     assert flow.paths.locks.read_bytes() == b"[]"
 
 
 def test_acquire_many_partial_success_in_one_write(flow):
-    flow.locks.acquire("b.rs", "fn-1.2", "write")
-    result = flow.locks.acquire_many(["a.rs", "b.rs", "c.rs"], "fn-1.1", "read")
+    locking(flow).acquire("b.rs", "fn-1.2", "write")
+    result = locking(flow).acquire_many(["a.rs", "b.rs", "c.rs"], "fn-1.1", "read")
     assert result == {"locked": ["a.rs", "c.rs"], "already_locked": [
         {"file": "b.rs", "owners": ["fn-1.2(write)"], "detail": "file 'b.rs' already locked by task 'fn-1.2' (write)"}]}
     assert [(e["file_path"], e["task_id"]) for e in flow.locks.list()] == [
         ("b.rs", "fn-1.2"), ("a.rs", "fn-1.1"), ("c.rs", "fn-1.1")]
     before = flow.paths.locks.read_bytes()
-    assert flow.locks.acquire_many(["b.rs"], "fn-1.3") == {"locked": [], "already_locked": [
+    assert locking(flow).acquire_many(["b.rs"], "fn-1.3") == {"locked": [], "already_locked": [
         {"file": "b.rs", "owners": ["fn-1.2(write)"], "detail": "file 'b.rs' already locked by task 'fn-1.2' (write)"}]}
     assert flow.paths.locks.read_bytes() == before
 
 
 def test_invalid_arguments(flow):
     with pytest.raises(InvalidInputError, match="Invalid lock mode 'exclusive'"):
-        flow.locks.acquire("a.rs", "fn-1.1", "exclusive")
+        locking(flow).acquire("a.rs", "fn-1.1", "exclusive")
     with pytest.raises(InvalidInputError):
-        flow.locks.acquire("", "fn-1.1")
+        locking(flow).acquire("", "fn-1.1")
     with pytest.raises(InvalidInputError):
-        flow.locks.acquire_many(["a.rs"], "fn-1.1", "bogus")
+        locking(flow).acquire_many(["a.rs"], "fn-1.1", "bogus")
     assert not flow.paths.locks.exists()
 
 
@@ -239,9 +261,9 @@ def test_invalid_arguments(flow):
 ])
 def test_corrupt_file_raises_and_is_left_alone(flow, content):
     flow.paths.locks.write_text(content)
-    calls = (lambda: flow.locks.list(), lambda: flow.locks.check("a"), lambda: flow.locks.acquire("a", "t2"),
-             lambda: flow.locks.acquire_many(["a"], "t2"), lambda: flow.locks.release("t"),
-             lambda: flow.locks.release_all(), lambda: flow.locks.heartbeat("t"), lambda: flow.locks.purge())
+    calls = (lambda: flow.locks.list(), lambda: flow.locks.check("a"), lambda: locking(flow).acquire("a", "t2"),
+             lambda: locking(flow).acquire_many(["a"], "t2"), lambda: locking(flow).release("t"),
+             lambda: locking(flow).release_all(), lambda: locking(flow).heartbeat("t"), lambda: locking(flow).purge())
     for call in calls:
         with pytest.raises(CorruptFileError) as err:
             call()
@@ -253,7 +275,9 @@ def test_six_processes_one_write_winner(flow, run_workers):
     body = """
 from flowctl_core.errors import ConflictError
 try:
-    store.locks.acquire("src/shared.rs", f"fn-1.{WORKER + 1}", "write")
+    with store.lock():  # plan and write under the store lock, as the service does
+        entries, _ = store.locks.plan_acquire("src/shared.rs", f"fn-1.{WORKER + 1}", "write")
+        store.locks.put("", entries)
     print("won")
 except ConflictError:
     print("lost")
@@ -267,7 +291,9 @@ except ConflictError:
 def test_six_processes_distinct_files_lose_nothing(flow, run_workers):
     body = """
 for n in range(5):
-    store.locks.acquire(f"src/{WORKER}-{n}.rs", f"fn-1.{WORKER + 1}", "write")
+    with store.lock():
+        entries, _ = store.locks.plan_acquire(f"src/{WORKER}-{n}.rs", f"fn-1.{WORKER + 1}", "write")
+        store.locks.put("", entries)
 """
     run_workers(body, 6, flow.flow_dir)
     assert len(flow.locks.list()) == 30
@@ -281,4 +307,4 @@ def test_nanosecond_expiry_written_by_other_tools_is_understood(flow):
          "expires_at": "2001-01-01T00:00:00.123456789+00:00"}]))
     assert [h["task_id"] for h in flow.locks.check("a.rs")] == ["fn-1.1"]
     assert flow.locks.check("b.rs") == []
-    flow.locks.acquire("b.rs", "fn-1.2")
+    locking(flow).acquire("b.rs", "fn-1.2")

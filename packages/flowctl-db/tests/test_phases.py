@@ -28,22 +28,24 @@ def test_non_array_value_reads_empty(flow):
     assert flow.phases.completed("t") == [] and flow.phases.raw("t") == []
 
 
-def test_reset_and_reset_many(flow):
-    assert flow.phases.reset("fn-1.1") is False
+def test_plan_reset_computes_without_writing(flow):
+    assert flow.phases.plan_reset(["fn-1.1"]) == (None, 0)
     assert not flow.paths.phases.exists()
     flow.phases.put("", {t: ["1"] for t in ("fn-1.1", "fn-1.2", "fn-1.3")})
-    assert flow.phases.reset("fn-1.1") is True
-    assert flow.phases.completed("fn-1.1") == []
-    assert flow.phases.reset_many(["fn-1.2", "fn-1.3", "fn-9.9"]) == 2
-    assert flow.paths.phases.read_text() == "{}"
-    assert flow.phases.reset_many([]) == 0
+    before = flow.paths.phases.read_bytes()
+    data, removed = flow.phases.plan_reset(["fn-1.2", "fn-1.3", "fn-9.9"])
+    assert (data, removed) == ({"fn-1.1": ["1"]}, 2)
+    assert flow.paths.phases.read_bytes() == before  # planning writes nothing
+    flow.phases.put("", data)
+    assert flow.phases.completed("fn-1.2") == [] and flow.phases.completed("fn-1.1") == ["1"]
+    assert flow.phases.plan_reset([]) == (None, 0)
 
 
 @pytest.mark.parametrize("content", ["{bad", '["1"]'])
 def test_corrupt_file_raises_and_is_left_alone(flow, content):
     flow.paths.phases.write_text(content)
     for call in (lambda: flow.phases.completed("t"), flow.phases.read_all,
-                 lambda: flow.phases.reset("t")):
+                 lambda: flow.phases.plan_reset(["t"])):
         with pytest.raises(CorruptFileError) as err:
             call()
         assert str(flow.paths.phases) in str(err.value)

@@ -19,7 +19,16 @@ from flowctl_core.errors import (
     NotFoundError,
 )
 from flowctl_db import FlowStore
-from flowctl_service import approvals, epics, gaps, tasks, worker_phases
+from flowctl_service import (
+    approvals,
+    epic_archive,
+    epic_rename,
+    epics,
+    file_locks,
+    gaps,
+    tasks,
+    worker_phases,
+)
 
 ACTOR = "tester@example.com"
 
@@ -208,7 +217,7 @@ def test_reopen(store):
                                         "previous_status": "done"}
     assert store.get_epic(eid)["plan_review"] == "unknown"
     epics.close(store, eid)
-    epics.archive(store, eid)
+    epic_archive.archive(store, eid)
     with pytest.raises(InvalidTransitionError, match=f"^Epic {eid} is archived. Unarchive it first"):
         epics.reopen(store, eid)
 
@@ -224,8 +233,8 @@ def test_archive_moves_spec_and_reviews_and_keeps_the_json(store):
                  f"impl_review-{other}.1-rp.json"):
         (store.paths.reviews / name).write_text("{}")
     with pytest.raises(InvalidTransitionError, match=f"^Cannot archive epic {eid}: status is 'open', not 'done'. "):
-        epics.archive(store, eid)
-    out = epics.archive(store, eid, force=True)
+        epic_archive.archive(store, eid)
+    out = epic_archive.archive(store, eid, force=True)
     archive_dir = store.paths.archive / eid
     assert out == {"archive_dir": str(archive_dir), "count": 3, "epic": eid,
                    "moved": [f"specs/{eid}.md", f"reviews/epic-audit-{eid}-20260101T000000Z.json",
@@ -236,18 +245,18 @@ def test_archive_moves_spec_and_reviews_and_keeps_the_json(store):
     assert os.listdir(store.paths.reviews) == [f"impl_review-{other}.1-rp.json"]
     epics.set_branch(store, eid, "later")
     assert not store.paths.epic_spec(eid).exists()  # D39: not recreated
-    assert epics.archive_text(out).splitlines()[0] == f"Archived epic {eid} (3 files) → .flow/.archive/{eid}/"
+    assert epic_archive.archive_text(out).splitlines()[0] == f"Archived epic {eid} (3 files) → .flow/.archive/{eid}/"
 
 
 def test_clean_archives_closed_epics(store):
     a, b = create(store, "A"), create(store, "B")
-    assert epics.clean(store) == {"archived": [], "count": 0}
-    assert epics.clean_text({"archived": [], "count": 0}) == "No closed epics to archive."
+    assert epic_archive.clean(store) == {"archived": [], "count": 0}
+    assert epic_archive.clean_text({"archived": [], "count": 0}) == "No closed epics to archive."
     epics.close(store, a)
-    out = epics.clean(store)
-    assert out == {"archived": [a], "count": 1} and epics.clean_text(out) == f"Archived 1 closed epic(s): {a}"
+    out = epic_archive.clean(store)
+    assert out == {"archived": [a], "count": 1} and epic_archive.clean_text(out) == f"Archived 1 closed epic(s): {a}"
     assert (store.paths.archive / a / f"{a}.md").exists() and store.paths.epic_spec(b).exists()
-    assert epics.clean(store)["archived"] == []
+    assert epic_archive.clean(store)["archived"] == []
 
 
 # ── audit (D40) ────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -290,7 +299,7 @@ def test_rename_to_the_same_slug_only_retitles(store):
     eid = create(store, "Same Title")
     t = tasks.create(store, ACTOR, eid, "T")["id"]
     finish(store, t, "in_progress")
-    out = epics.rename(store, eid, "same title")
+    out = epic_rename.rename(store, eid, "same title")
     assert out == {"files_renamed": 0, "message": f"Epic renamed: {eid} -> {eid}", "new_id": eid, "old_id": eid,
                    "tasks_updated": 0, "title": "same title"}
     assert store.get_epic(eid)["title"] == "same title"
@@ -302,7 +311,7 @@ def test_rename_refuses_an_existing_target(store):
     a = create(store, "Alpha")
     store.save_epic({"id": "fn-1-beta", "title": "Beta"})
     with pytest.raises(ConflictError, match="^Epic fn-1-beta already exists. Choose a different title.$"):
-        epics.rename(store, a, "Beta")
+        epic_rename.rename(store, a, "Beta")
     assert store.get_epic(a)["title"] == "Alpha"
 
 
@@ -312,7 +321,7 @@ def test_rename_refuses_when_a_destination_file_exists_and_changes_nothing(store
     store.write_task_spec("fn-1-gamma.1", "stray")
     before = sorted(p.name for p in store.paths.root.rglob("*"))
     with pytest.raises(ConflictError, match="^Cannot rename epic fn-1-alpha to fn-1-gamma: tasks/fn-1-gamma.1.md"):
-        epics.rename(store, a, "Gamma")
+        epic_rename.rename(store, a, "Gamma")
     assert sorted(p.name for p in store.paths.root.rglob("*")) == before
     assert store.get_task(t) is not None
 
@@ -327,7 +336,7 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
     gaps.add_gap(store, ACTOR, old, "Auth", "required", task=t1)
     store.pipeline.put("", {old: "work", other: "plan"})
     worker_phases.mark_done(store, t1, "1")
-    store.locks.acquire("src/a.py", t1)
+    file_locks.lock(store, t1, "src/a.py")
     approvals.create(store, t2, "generic", '{"x": 1}')
     store.paths.outputs.mkdir(exist_ok=True)
     (store.paths.outputs / f"{t1}.md").write_text("output one")
@@ -340,7 +349,7 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
     t_other = tasks.create(store, ACTOR, other, "Elsewhere")["id"]
     store.save_task_definition({**store.get_task_definition(t_other), "depends_on": [t1]})
 
-    out = epics.rename(store, old, "Renamed Epic")
+    out = epic_rename.rename(store, old, "Renamed Epic")
     new = "fn-1-renamed-epic"
     n1, n2 = f"{new}.1", f"{new}.2"
     assert out == {"files_renamed": 6, "message": f"Epic renamed: {old} -> {new}", "new_id": new, "old_id": old,
@@ -376,7 +385,7 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
     assert moved_cp["epic"]["id"] == new and moved_cp["epic"]["title"] == "Renamed Epic"
     assert moved_cp["tasks"][0]["task"]["id"] == n2 and moved_cp["tasks"][0]["task"]["depends_on"] == [n1]
     assert store.get_epic(other)["depends_on_epics"] == [new]
-    assert epics.rename_text(out).splitlines() == [
+    assert epic_rename.rename_text(out).splitlines() == [
         f"Epic renamed: {old} -> {new}", "  Title: Renamed Epic", "  Files renamed: 6", "  Tasks updated: 2",
         f"  Updated deps in: {other}"]
 
@@ -384,8 +393,8 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
 def test_rename_of_an_archived_epic_moves_its_archive(store):
     old = create(store, "Old")
     epics.close(store, old)
-    epics.archive(store, old)
-    epics.rename(store, old, "New")
+    epic_archive.archive(store, old)
+    epic_rename.rename(store, old, "New")
     assert not (store.paths.archive / old).exists()
     assert os.listdir(store.paths.archive / "fn-1-new") == ["fn-1-new.md"]
     assert not store.paths.epic_spec("fn-1-new").exists()  # still archived, not recreated

@@ -17,8 +17,8 @@ from flowctl_core.errors import (
 )
 from flowctl_core.timefmt import fmt_z, now
 from flowctl_db import FlowStore
+from flowctl_service import file_locks, worker_phases
 from flowctl_service import lifecycle as lc
-from flowctl_service import worker_phases
 
 E = "fn-1-auth"
 T1, T2, T3, T4 = (f"{E}.{i}" for i in range(1, 5))
@@ -162,8 +162,10 @@ def test_start_dry_run_writes_nothing(chain):
     before = chain.paths.task_state(T1).read_bytes()
     preview = lc.start(chain, T1, "alice", dry_run=True)
     assert preview["dry_run"] is True
-    (m,) = preview["changes"]["mutations"]
+    m, *logged = preview["changes"]["mutations"]
     assert m["op"] == "set_task_state" and m["task_id"] == T1 and m["state"]["assignee"] == "alice"
+    assert [(e["op"], e["store"], e["value"]["type"]) for e in logged] == [
+        ("append", "events", "task_started"), ("append", "events", "started")]  # the event lines it would log
     assert chain.paths.task_state(T1).read_bytes() == before and events(chain) == []
 
 
@@ -249,8 +251,8 @@ def test_done_workspace_warnings_and_invalid_counts_are_not_stored(chain):
 
 def test_done_writes_review_receipt_releases_locks_and_logs(chain):
     lc.start(chain, T1, "a")
-    chain.locks.acquire("src/a.py", T1)
-    chain.locks.acquire("src/b.py", T4)
+    file_locks.lock(chain, T1, "src/a.py")
+    file_locks.lock(chain, T4, "src/b.py")
     lc.done(chain, T1, "a", evidence_json='{"review_receipt":{"type":"impl_review","mode":"rp","verdict":"SHIP"}}')
     receipt = chain.paths.reviews / f"impl_review-{T1}-rp.json"
     assert receipt.read_text() == '{\n  "mode": "rp",\n  "type": "impl_review",\n  "verdict": "SHIP"\n}'
@@ -312,8 +314,8 @@ def test_fail_requires_in_progress(chain):
 
 
 def test_fail_with_retries_left_goes_up_for_retry(chain):
-    chain.write_config({"max_retries": 2})
-    chain.locks.acquire("a.py", T1)
+    chain.config.put("", {"max_retries": 2})
+    file_locks.lock(chain, T1, "a.py")
     lc.start(chain, T1, "alice", note="n")
     out = lc.fail(chain, T1, reason="flaky")
     assert out == {"id": T1, "message": f"Task {T1} up_for_retry", "reason": "flaky", "status": "up_for_retry",
@@ -328,7 +330,7 @@ def test_fail_with_retries_left_goes_up_for_retry(chain):
 
 def test_exhausted_fail_keeps_claim_and_propagates_but_not_over_in_progress(chain):
     chain.save_state(T3, {"status": "in_progress", "assignee": "carol"})
-    chain.locks.acquire("a.py", T1)
+    file_locks.lock(chain, T1, "a.py")
     lc.start(chain, T1, "alice")
     claimed = chain.get_state(T1)["claimed_at"]
     out = lc.fail(chain, T1)
@@ -344,7 +346,7 @@ def test_exhausted_fail_keeps_claim_and_propagates_but_not_over_in_progress(chai
 
 
 def test_exhausted_fail_keeps_retry_count(chain):
-    chain.write_config({"max_retries": 1})
+    chain.config.put("", {"max_retries": 1})
     chain.save_state(T4, {"status": "in_progress", "assignee": "a", "retry_count": 1})
     assert lc.fail(chain, T4)["status"] == "failed"
     assert chain.get_state(T4)["retry_count"] == 1
@@ -370,7 +372,8 @@ def test_propagation_skips_satisfied_and_failed_and_writes_blank_state_when_miss
 def test_fail_dry_run_previews_propagation(chain):
     lc.start(chain, T1, "a")
     preview = lc.fail(chain, T1, dry_run=True)
-    assert [m["task_id"] for m in preview["changes"]["mutations"]] == [T1, T2, T3]
+    states = [m for m in preview["changes"]["mutations"] if m["op"] == "set_task_state"]
+    assert [m["task_id"] for m in states] == [T1, T2, T3]
     assert chain.get_state(T1)["status"] == "in_progress"
 
 
@@ -382,7 +385,7 @@ def test_restart_cascades_resets_phases_releases_locks_and_logs_restarted(chain)
     chain.save_state(T2, {"status": "failed", "retry_count": 2})
     worker_phases.mark_done(chain, T1, "1")
     worker_phases.mark_done(chain, T4, "1")
-    chain.locks.acquire("a.py", T2)
+    file_locks.lock(chain, T2, "a.py")
     out = lc.restart(chain, T1)
     assert out == {"cascade_from": T1, "reset": [T1, T2], "skipped": [T3], "in_progress_overridden": []}
     for tid in (T1, T2):

@@ -8,8 +8,8 @@ import click
 
 from .state import CliState
 
-if TYPE_CHECKING:
-    from flowctl_db import FlowStore
+if TYPE_CHECKING:  # the store class is reached through the service (the CLI never imports flowctl_db)
+    from flowctl_service.workspace import FlowStore
 
 
 def state() -> CliState:
@@ -17,6 +17,11 @@ def state() -> CliState:
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
     return obj if isinstance(obj, CliState) else CliState()
+
+
+def dry_run() -> bool:
+    """True when the global `--dry-run` was given: writing commands preview instead of writing."""
+    return state().dry_run
 
 
 def store() -> FlowStore:

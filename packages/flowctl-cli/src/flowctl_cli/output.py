@@ -46,11 +46,19 @@ class Result:
         return f"Result({self.data!r}, text={self.text!r}, exit_code={self.exit_code})"
 
 
+def preview_of(data: Any) -> Result | None:
+    """The raw Result of a `--dry-run` preview returned by a service call, else None (then build the normal one).
+
+    Use it as `preview_of(data) or Result(data, text=render(data))`: the text is rendered only for a real result.
+    """
+    from flowctl_core.changes import is_preview
+
+    return Result(data, raw=True) if is_preview(data) else None
+
+
 def result_or_preview(data: Any, text: str | None = None, **options: Any) -> Result:
     """The Result of a writing command: its `--dry-run` Changes preview printed raw, else `Result(data, text, …)`."""
-    if isinstance(data, dict) and data.get("dry_run") is True and set(data) == {"changes", "dry_run"}:
-        return Result(data, raw=True)
-    return Result(data, text=text, **options)
+    return preview_of(data) or Result(data, text=text, **options)
 
 
 def dumps(obj: Any) -> str:

@@ -107,6 +107,11 @@ def delete(store: str, key: str) -> Mutation:
     return {"op": "delete", "store": store, "key": key}
 
 
+def is_preview(data: Any) -> bool:
+    """True when a service result is a `--dry-run` preview `{"changes": …, "dry_run": true}`."""
+    return isinstance(data, dict) and data.get("dry_run") is True and set(data) == {"changes", "dry_run"}
+
+
 def _known(op: object) -> bool:
     return op in _OPS or op in STORE_OPS
 

@@ -14,6 +14,10 @@ class JsonDocument:
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def exists(self) -> bool:
+        """True when the file exists."""
+        return self.path.exists()
+
     def read(self) -> dict[str, Any]:
         """The object as stored ({} when missing; CorruptFileError when it is not an object)."""
         return load_json_object(self.path)

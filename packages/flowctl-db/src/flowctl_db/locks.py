@@ -21,7 +21,7 @@ from typing import Any
 from flowctl_core import records as R
 from flowctl_core import timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
-from flowctl_core.json_store import FlowPaths, load_json, remove_file, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json, remove_file, write_json
 
 MODES = R.LOCK_MODES
 DEFAULT_TTL_SECONDS = 45 * 60
@@ -156,44 +156,39 @@ class LockStore:
         entries.append(entry)  # re-locking moves the entry to the end with a new mode and time
         return entry
 
-    def acquire(self, file_path: str, task_id: str, mode: str = "write", ttl_seconds: float = DEFAULT_TTL_SECONDS,
-                pid: int | None = None) -> dict[str, Any]:
-        """Lock one file for a task; raise LockConflictError (a ConflictError) naming incompatible holders."""
+    # Planning: each `plan_*` reads the table and computes the new one without writing it. The caller holds the
+    # store lock and writes the table with `changes.put("locks", "", entries)` (None: nothing to write).
+    def plan_acquire(self, file_path: str, task_id: str, mode: str = "write",
+                     ttl_seconds: float = DEFAULT_TTL_SECONDS,
+                     pid: int | None = None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        """(new table, the new entry) for locking one file; LockConflictError names incompatible holders."""
         self._validate(file_path, task_id, mode)
-        with store_lock(self.paths.root):
-            entries, purged = self._split_live(self._load())
-            try:
-                entry = self._place(entries, file_path, task_id, mode, ttl_seconds, pid)
-            except LockConflictError:
-                if purged:
-                    self._save(entries)  # still drop the stale entries we found
-                raise
-            self._save(entries)
-        return entry
+        entries, _purged = self._split_live(self._load())
+        entry = self._place(entries, file_path, task_id, mode, ttl_seconds, pid)
+        return entries, entry
 
-    def acquire_many(self, files: Iterable[str], task_id: str, mode: str = "write",
-                     ttl_seconds: float = DEFAULT_TTL_SECONDS, pid: int | None = None) -> dict[str, Any]:
-        """Lock several files under one store lock; partial success allowed.
+    def plan_acquire_many(self, files: Iterable[str], task_id: str, mode: str = "write",
+                          ttl_seconds: float = DEFAULT_TTL_SECONDS,
+                          pid: int | None = None) -> tuple[list[dict[str, Any]] | None, dict[str, Any]]:
+        """(new table or None, outcome) for locking several files; partial success allowed.
 
-        Returns `{"locked": [file…], "already_locked": [{"file", "owners", "detail"}…]}`.
+        The outcome is `{"locked": [file…], "already_locked": [{"file", "owners", "detail"}…]}`; stale entries
+        found on the way are dropped from the new table.
         """
         files = list(files)
         for file_path in files:
             self._validate(file_path, task_id, mode)
         locked: list[str] = []
         refused: list[dict[str, Any]] = []
-        with store_lock(self.paths.root):
-            entries, purged = self._split_live(self._load())
-            for file_path in files:
-                try:
-                    self._place(entries, file_path, task_id, mode, ttl_seconds, pid)
-                except LockConflictError as err:
-                    refused.append({"file": file_path, "owners": err.owners, "detail": str(err)})
-                else:
-                    locked.append(file_path)
-            if locked or purged:
-                self._save(entries)
-        return {"locked": locked, "already_locked": refused}
+        entries, purged = self._split_live(self._load())
+        for file_path in files:
+            try:
+                self._place(entries, file_path, task_id, mode, ttl_seconds, pid)
+            except LockConflictError as err:
+                refused.append({"file": file_path, "owners": err.owners, "detail": str(err)})
+            else:
+                locked.append(file_path)
+        return (entries if locked or purged else None), {"locked": locked, "already_locked": refused}
 
     # -- reading -------------------------------------------------------------------------------------------
     def check(self, file_path: str) -> list[dict[str, Any]]:
@@ -213,48 +208,37 @@ class LockStore:
         entries = self._load()
         return entries if include_stale else self._split_live(entries)[0]
 
-    # -- releasing -----------------------------------------------------------------------------------------
-    def release(self, task_id: str, files: Iterable[str] | None = None) -> int:
-        """Release a task's locks — only on `files` when given (D18 fix); return how many were removed."""
+    # -- releasing (planning only, see above) ----------------------------------------------------------------
+    def plan_release(self, task_id: str,
+                     files: Iterable[str] | None = None) -> tuple[list[dict[str, Any]] | None, int]:
+        """(new table or None, count) for releasing a task's locks — only on `files` when given (D18 fix)."""
         wanted = None if files is None else set(files)
-        with store_lock(self.paths.root):
-            if not self.paths.locks.exists():
-                return 0
-            entries = self._load()
-            keep = [e for e in entries
-                    if not (e["task_id"] == task_id and (wanted is None or e["file_path"] in wanted))]
-            removed = len(entries) - len(keep)
-            if removed:
-                self._save(keep)
-        return removed
+        if not self.paths.locks.exists():
+            return None, 0
+        entries = self._load()
+        keep = [e for e in entries if not (e["task_id"] == task_id and (wanted is None or e["file_path"] in wanted))]
+        removed = len(entries) - len(keep)
+        return (keep if removed else None), removed
 
-    def release_all(self) -> int:
-        """Clear every lock (writes `[]`); return how many entries there were (0 and no write when no file)."""
-        with store_lock(self.paths.root):
-            if not self.paths.locks.exists():
-                return 0
-            count = len(self._load())
-            write_json(self.paths.locks, [])
-        return count
+    def plan_release_all(self) -> tuple[list[dict[str, Any]] | None, int]:
+        """([] or None when there is no file, how many entries there were) for clearing every lock."""
+        if not self.paths.locks.exists():
+            return None, 0
+        return [], len(self._load())
 
-    def purge(self) -> int:
-        """Drop expired and dead-holder entries now; return how many were removed."""
-        with store_lock(self.paths.root):
-            entries, purged = self._split_live(self._load())
-            if purged:
-                self._save(entries)
-        return purged
+    def plan_purge(self) -> tuple[list[dict[str, Any]] | None, int]:
+        """(new table or None, count) for dropping expired and dead-holder entries."""
+        entries, purged = self._split_live(self._load())
+        return (entries if purged else None), purged
 
-    def heartbeat(self, task_id: str, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> int:
-        """Extend `expires_at` of all the task's locks to now + ttl; return how many were extended."""
-        with store_lock(self.paths.root):
-            entries = self._load()
-            expires = timefmt.fmt_off(timefmt.now() + timedelta(seconds=ttl_seconds))
-            count = 0
-            for e in entries:
-                if e["task_id"] == task_id:
-                    e["expires_at"] = expires
-                    count += 1
-            if count:
-                self._save(entries)
-        return count
+    def plan_heartbeat(self, task_id: str,
+                       ttl_seconds: float = DEFAULT_TTL_SECONDS) -> tuple[list[dict[str, Any]] | None, int]:
+        """(new table or None, count) for extending `expires_at` of the task's locks to now + ttl."""
+        entries = self._load()
+        expires = timefmt.fmt_off(timefmt.now() + timedelta(seconds=ttl_seconds))
+        count = 0
+        for e in entries:
+            if e["task_id"] == task_id:
+                e["expires_at"] = expires
+                count += 1
+        return (entries if count else None), count

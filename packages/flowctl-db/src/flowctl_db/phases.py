@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from flowctl_core.json_store import FlowPaths, load_json_object, remove_file, store_lock, write_json
+from flowctl_core.json_store import FlowPaths, load_json_object, remove_file, write_json
 
 # Legacy phase ids mapped on read only (the file keeps what was written).
 LEGACY_PHASE_IDS = {"0": "1", "1.5": "3", "2a": "4", "2.5": "6", "5c": "9", "5b": "11"}
@@ -56,19 +56,15 @@ class PhaseStore:
         """Completed phase ids of a task, legacy ids mapped (`0`→`1`, `2a`→`4`, …)."""
         return [migrate_phase_id(p) for p in self.raw(task_id)]
 
-    def reset(self, task_id: str) -> bool:
-        """Forget a task's phase progress (restart/reset/replay, D34 fix); return whether it had any."""
-        return self.reset_many([task_id]) > 0
+    def plan_reset(self, task_ids: Iterable[str]) -> tuple[dict[str, Any] | None, int]:
+        """(new mapping or None when nothing changes, how many entries go) for forgetting tasks' progress (D34).
 
-    def reset_many(self, task_ids: Iterable[str]) -> int:
-        """Forget several tasks' progress in one locked write; return how many entries were removed."""
-        with store_lock(self.paths.root):
-            data = self._load()
-            removed = 0
-            for task_id in task_ids:
-                if task_id in data:
-                    del data[task_id]
-                    removed += 1
-            if removed:
-                self._save(data)
-        return removed
+        The caller writes the mapping with `changes.put("phases", "", data)` under the store lock.
+        """
+        data = self._load()
+        removed = 0
+        for task_id in task_ids:
+            if task_id in data:
+                del data[task_id]
+                removed += 1
+        return (data if removed else None), removed

@@ -99,6 +99,10 @@ class FlowStore:
         js.remove_file(self.paths.epic_json(epic_id))
         js.remove_file(self.paths.epic_spec(epic_id))
 
+    def epic_spec_path(self, epic_id: str) -> Path:
+        """`specs/<id>.md` (for messages naming it)."""
+        return self.paths.epic_spec(epic_id)
+
     def epic_spec_or_none(self, epic_id: str) -> str | None:
         """The epic's spec verbatim, or None when the file is missing."""
         return js.read_text(self.paths.epic_spec(epic_id))
@@ -222,10 +226,6 @@ class FlowStore:
     def read_config(self) -> dict[str, Any]:
         """config.json as stored ({} when missing; corrupt raises)."""
         return js.read_config(self.paths)
-
-    def write_config(self, config: dict[str, Any]) -> None:
-        """Write config.json (sorted keys)."""
-        js.write_config(self.paths, config)
 
 
     # -- sub-stores ----------------------------------------------------------------------------------------

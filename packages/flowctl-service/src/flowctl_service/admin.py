@@ -7,26 +7,32 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from flowctl_core import changes, spec_md
 from flowctl_core import config as cfg
 from flowctl_core import json_store as js
 from flowctl_core import records as R
-from flowctl_core import spec_md
 from flowctl_core.errors import CorruptFileError, FlowError, InvalidInputError, os_error_text
 from flowctl_db import FlowStore, location
 
 from . import lookup as ids_lookup
+from .applier import commit
 
 INIT_DIRS = ("epics", "specs", "tasks", "memory", "reviews")
 
 
-def init(cwd: Path) -> dict[str, Any]:
+def init(cwd: Path, *, dry_run: bool = False) -> dict[str, Any]:
     """Create or complete `.flow/` (idempotent, never overwrites data); return {actions, message, path}.
 
     Beyond the reference: the symlink action is reported only when the link was created or repaired, so a
-    re-run reports `.flow/ already up to date` (cli-core §10 #11).
+    re-run reports `.flow/ already up to date` (cli-core §10 #11). The link and the directories are made here
+    directly (they hold no data); `meta.json` and `config.json` are written through the applier. With `dry_run`
+    nothing is created: the preview lists the files init would write.
     """
     flow = location.flow_dir_for(cwd)
     actions: list[str] = []
+    if dry_run:
+        store = FlowStore(flow)
+        return commit(store, _init_files(store, actions), dry_run=True)
     existed = flow.is_symlink() and flow.exists()
     link_target_before = str(flow.readlink()) if flow.is_symlink() else None
     try:
@@ -42,25 +48,31 @@ def init(cwd: Path) -> dict[str, Any]:
             if not d.is_dir():
                 d.mkdir(parents=True, exist_ok=True)
                 actions.append(f"created {name}/")
-        if js.load_json(store.paths.meta) is None:
-            js.write_json(store.paths.meta, {"next_epic": 1, "schema_version": 1}, sort_keys=True)
-            actions.append("created meta.json")
-        raw = js.load_json(store.paths.config)
-        if raw is None:
-            store.write_config(cfg.default_config())
-            actions.append("created config.json")
-        else:
-            current = js.read_config(store.paths)  # corrupt → error naming the file; never replaced (D29)
-            merged, changed = cfg.deep_merge_defaults(current, cfg.DEFAULT_CONFIG)
-            if changed:
-                store.write_config(merged)
-                actions.append("upgraded config.json (added missing keys)")
-        if not store.paths.state.is_dir():
-            store.paths.state.mkdir(parents=True, exist_ok=True)
-            actions.append("created .state/")
+        batch = _init_files(store, actions)
+        state_dir_missing = not store.paths.state.is_dir()
         store.ensure_dirs()
+        if state_dir_missing:
+            actions.append("created .state/")
+        commit(store, batch)
     message = f".flow/ updated: {', '.join(actions)}" if actions else ".flow/ already up to date"
     return {"actions": actions, "message": message, "path": str(flow)}
+
+
+def _init_files(store: FlowStore, actions: list[str]) -> changes.Changes:
+    """The meta.json / config.json writes of init (config: defaults added, a corrupt file refused, D29)."""
+    batch = changes.Changes()
+    if not store.meta.exists():
+        batch.push(changes.put("meta", "", {"next_epic": 1, "schema_version": 1}))
+        actions.append("created meta.json")
+    if not store.config.exists():
+        batch.push(changes.put("config", "", cfg.default_config()))
+        actions.append("created config.json")
+    else:
+        merged, changed = cfg.deep_merge_defaults(store.config.read(), cfg.DEFAULT_CONFIG)
+        if changed:
+            batch.push(changes.put("config", "", merged))
+            actions.append("upgraded config.json (added missing keys)")
+    return batch
 
 
 # ── detect ────────────────────────────────────────────────────────────────────────────────────────────────────────────

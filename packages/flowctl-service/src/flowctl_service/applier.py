@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flowctl_core import changes as ch
-from flowctl_core import json_store as js
+from flowctl_core import changes
 from flowctl_core.timefmt import now_off
 from flowctl_db import FlowStore
 
@@ -18,45 +17,47 @@ from flowctl_db import FlowStore
 class ChangesApplier:
     """Applies mutations in order; each applied mutation appends one event to `.state/events.jsonl`."""
 
-    def __init__(self, store: FlowStore, actor: str | None = None, session_id: str = "") -> None:
+    def __init__(self, store: FlowStore, actor: str | None = None, session_id: str = "", *,
+                 log_mutations: bool = True) -> None:
         self.store = store
         self.actor = actor or "system"
         self.session_id = session_id
+        self.log_mutations = log_mutations
 
-    def apply(self, changes: ch.Changes) -> int:
+    def apply(self, batch: changes.Changes) -> int:
         """Apply every mutation under the store lock; return how many were applied.
 
         The lock makes the batch atomic with respect to other flowctl processes, and the undo journal makes it
         all-or-nothing: a failure rolls back the mutations already applied, a crash is rolled back by the next call.
         """
-        if changes.is_empty():
+        if batch.is_empty():
             return 0
         applied = 0
         with self.store.lock(), self.store.transaction():
-            for mutation in changes.mutations:
+            for mutation in batch.mutations:
                 self._apply_one(mutation)
-                if ch.event_type(mutation) is not None:
+                if self.log_mutations and changes.event_type(mutation) is not None:
                     self.store.events.append(self.event_for(mutation))
                 applied += 1
         return applied
 
-    def event_for(self, m: ch.Mutation) -> dict[str, Any]:
+    def event_for(self, m: changes.Mutation) -> dict[str, Any]:
         """The event line logged for one mutation (D33 fixed: epic id and stream are the task's epic)."""
-        epic = ch.epic_of(m)
+        epic = changes.epic_of(m)
         return {
             "actor": self.actor,
-            "entity_id": ch.entity_id(m),
+            "entity_id": changes.entity_id(m),
             "epic_id": epic,
             "session_id": self.session_id,
             "stream_id": f"mutation:{epic}",
-            "task_id": ch.task_of(m),
+            "task_id": changes.task_of(m),
             "timestamp": now_off(),
-            "type": ch.event_type(m),
+            "type": changes.event_type(m),
         }
 
-    def _apply_one(self, m: ch.Mutation) -> None:
-        store, paths, op = self.store, self.store.paths, m["op"]
-        if op in ch.STORE_OPS:
+    def _apply_one(self, m: changes.Mutation) -> None:
+        store, op = self.store, m["op"]
+        if op in changes.STORE_OPS:
             target = store.substore(m["store"])
             if op == "put":
                 target.put(m["key"], m["value"])
@@ -67,8 +68,7 @@ class ChangesApplier:
         elif op in ("create_epic", "update_epic"):
             store.save_epic(m["epic"])
         elif op == "remove_epic":
-            js.remove_file(paths.epic_json(m["id"]))
-            js.remove_file(paths.epic_spec(m["id"]))
+            store.delete_epic(m["id"])
         elif op in ("create_task", "update_task"):
             store.save_task_definition(m["task"])
         elif op == "remove_task":
@@ -76,26 +76,29 @@ class ChangesApplier:
         elif op == "set_task_state":
             store.save_state(m["task_id"], m["state"])
         elif op == "remove_task_state":
-            js.remove_file(paths.task_state(m["task_id"]))
+            store.delete_state(m["task_id"])
         elif op == "set_epic_spec":
             store.write_epic_spec(m["epic_id"], m["content"])
         elif op == "remove_epic_spec":
-            js.remove_file(paths.epic_spec(m["epic_id"]))
+            store.delete_epic_spec(m["epic_id"])
         elif op == "set_task_spec":
             store.write_task_spec(m["task_id"], m["content"])
         elif op == "remove_task_spec":
-            js.remove_file(paths.task_spec(m["task_id"]))
+            store.delete_task_spec(m["task_id"])
         else:  # Changes validates ops on construction; this guards hand-built mutation lists
             raise ValueError(f"unknown mutation op: {op!r}")
 
 
-def commit(store: FlowStore, changes: ch.Changes, actor: str | None = None, *,
-           dry_run: bool = False) -> dict[str, Any] | None:
-    """Apply `changes` (call it with the store lock held, after the checks); with `dry_run`, return the preview.
+def commit(store: FlowStore, batch: changes.Changes, actor: str | None = None, *, dry_run: bool = False,
+           log_mutations: bool = True) -> dict[str, Any] | None:
+    """Apply `batch` (call it with the store lock held, after the checks); with `dry_run`, return the preview.
 
     Returns None when the batch was applied, the `{"changes": …, "dry_run": true}` document when previewed.
+    `log_mutations=False` applies entity ops without their `mutation:` event lines: only the commands the
+    reference routes through its ChangesApplier log them (storage.md §7.4); the others append their own events
+    (if any) as explicit `append("events", …)` ops.
     """
     if dry_run:
-        return changes.preview()
-    ChangesApplier(store, actor).apply(changes)
+        return batch.preview()
+    ChangesApplier(store, actor, log_mutations=log_mutations).apply(batch)
     return None

@@ -5,14 +5,16 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from flowctl_core import changes
 from flowctl_core import config as cfg
-from flowctl_core import json_store as js
 from flowctl_db import FlowStore
+
+from .applier import commit
 
 
 def effective_config(store: FlowStore) -> dict[str, Any]:
     """config.json with the defaults deep-merged underneath (defaults alone when there is no file)."""
-    raw = js.read_config(store.paths) if store.exists() else {}
+    raw = store.config.read() if store.exists() else {}
     merged, _changed = cfg.deep_merge_defaults(raw, cfg.DEFAULT_CONFIG)
     return merged
 
@@ -22,18 +24,14 @@ def lookup(store: FlowStore, key: str) -> tuple[bool, Any]:
     return cfg.lookup_path(effective_config(store), key)
 
 
-def set_value(store: FlowStore, key: str, text: str) -> Any:
-    """Coerce `text` and store it at the dotted key under the store lock; return the stored value.
+def set_value(store: FlowStore, key: str, text: str, *, dry_run: bool = False) -> Any:
+    """Coerce `text` and store it at the dotted key under the store lock; return the stored value (or the preview).
 
     A missing file starts from the defaults; a corrupt one is an error and left untouched (D29 fixed).
     """
     value = cfg.convert_value(text)
     with store.lock():
-        raw = js.load_json(store.paths.config)
-        if raw is None:
-            raw = copy.deepcopy(cfg.DEFAULT_CONFIG)
-        elif not isinstance(raw, dict):
-            raw = js.read_config(store.paths)  # raises CorruptFileError naming the file
+        raw = store.config.read() if store.config.exists() else copy.deepcopy(cfg.DEFAULT_CONFIG)  # corrupt raises
         cfg.set_path(raw, key, value)
-        store.write_config(raw)
-    return value
+        preview = commit(store, changes.Changes([changes.put("config", "", raw)]), dry_run=dry_run)
+    return value if preview is None else preview

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from flowctl_core import changes as ch
-from flowctl_core import ids
-from flowctl_core import records as R
+from flowctl_core import changes, ids, records
 from flowctl_core.errors import DependencyError, InvalidInputError, NotFoundError
 from flowctl_core.timefmt import now_z
 from flowctl_db import FlowStore
 
 from . import lookup
+from .applier import commit
 
 
 def dependency_graph(store: FlowStore, epic_id: str) -> dict[str, list[str]]:
@@ -49,25 +48,10 @@ def check_new_deps(graph: Mapping[str, Sequence[str]], task_id: str, new_deps: I
 # ── helpers shared by the Changes-based commands (task, dep, epic create) ──────────────────────────────────────────
 
 
-def is_preview(data: Any) -> bool:
-    """True when a service result is a `--dry-run` preview `{"changes": …, "dry_run": true}`."""
-    return isinstance(data, dict) and data.get("dry_run") is True and set(data) == {"changes", "dry_run"}
-
-
-def apply_or_preview(store: FlowStore, actor: str | None, changes: ch.Changes, dry_run: bool) -> dict[str, Any] | None:
-    """The preview when dry_run (nothing written), else apply the batch (one event per mutation) and return None."""
-    if dry_run:
-        return changes.preview()
-    from .applier import ChangesApplier
-
-    ChangesApplier(store, actor).apply(changes)
-    return None
-
-
-def task_update(task: dict[str, Any], **fields: Any) -> ch.Mutation:
+def task_update(task: dict[str, Any], **fields: Any) -> changes.Mutation:
     """An `update_task` mutation of `task` with `fields` changed and a fresh `updated_at` (record shape, so empty
     lists are omitted as on disk and in the reference's preview)."""
-    return ch.update_task(R.normalize(R.TASK, {**task, **fields, "updated_at": now_z()}))
+    return changes.update_task(records.normalize(records.TASK, {**task, **fields, "updated_at": now_z()}))
 
 
 def add(store: FlowStore, actor: str | None, task_id: str, dep_id: str, *, dry_run: bool = False) -> dict[str, Any]:
@@ -85,12 +69,12 @@ def add(store: FlowStore, actor: str | None, task_id: str, dep_id: str, *, dry_r
         if task is None:
             raise NotFoundError(f"Task not found: {task_id}")
         deps = list(task.get("depends_on", []))
-        changes = ch.Changes()
+        batch = changes.Changes()
         if dep_id not in deps:
             check_new_deps(dependency_graph(store, task_epic), task_id, [dep_id])
             deps.append(dep_id)
-            changes.push(task_update(task, depends_on=deps))
-        preview = apply_or_preview(store, actor, changes, dry_run)
+            batch.push(task_update(task, depends_on=deps))
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     return {"depends_on": deps, "message": f"Dependency {dep_id} added to {task_id}", "task": task_id}
@@ -108,11 +92,11 @@ def remove(store: FlowStore, actor: str | None, task_id: str, dep_id: str, *,
             raise NotFoundError(f"Task not found: {task_id}")
         deps = list(task.get("depends_on", []))
         removed = dep_id in deps
-        changes = ch.Changes()
+        batch = changes.Changes()
         if removed:
             deps.remove(dep_id)
-            changes.push(task_update(task, depends_on=deps))
-        preview = apply_or_preview(store, actor, changes, dry_run)
+            batch.push(task_update(task, depends_on=deps))
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     message = (f"Dependency {dep_id} removed from {task_id}" if removed

@@ -2,18 +2,20 @@
 
 Decision D-4 over the reference's D1–D3, D18–D21: `write` is exclusive, `read` and `directory_add` are shared;
 every conflicting holder is reported with its own mode; `unlock --files` releases only those files; locks expire
-after a TTL (45 min by default) that `heartbeat` extends; task ids are validated (D52). All of it goes through
-`store.locks`, which holds the store lock around each read-modify-write.
+after a TTL (45 min by default) that `heartbeat` extends; task ids are validated (D52). `store.locks` computes the
+new table under the store lock; the applier writes it (`put("locks", "", entries)`), or `--dry-run` previews it.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from flowctl_core import changes
 from flowctl_core.errors import InvalidInputError
 from flowctl_db import FlowStore
 
 from . import lookup
+from .applier import commit
 
 DEFAULT_TTL_SECONDS = 45 * 60
 MAX_TTL_SECONDS = 100 * 365 * 86400  # far beyond any session, and the expiry stays a valid timestamp
@@ -39,8 +41,14 @@ def _ttl(ttl_seconds: float | None) -> float:
     return ttl_seconds
 
 
+def _write(store: FlowStore, entries: list[dict[str, Any]] | None, dry_run: bool) -> dict[str, Any] | None:
+    """Write the new lock table (nothing when None); the preview under --dry-run."""
+    batch = changes.Changes([] if entries is None else [changes.put("locks", "", entries)])
+    return commit(store, batch, dry_run=dry_run)
+
+
 def lock(store: FlowStore, task_id: str, files: str, mode: str = "write",
-         ttl_seconds: float | None = None) -> dict[str, Any]:
+         ttl_seconds: float | None = None, *, dry_run: bool = False) -> dict[str, Any]:
     """Lock files for a task; files held by others in an incompatible mode are reported, the rest are locked.
 
     `{"already_locked": [{"detail", "file", "owners": ["<task>(<its mode>)"]}], "locked": [...], "mode", "task"}`.
@@ -50,42 +58,54 @@ def lock(store: FlowStore, task_id: str, files: str, mode: str = "write",
     wanted = split_files(files)
     if not wanted:
         raise InvalidInputError("No files specified for locking.")
-    outcome = store.locks.acquire_many(wanted, task_id, mode, ttl_seconds=_ttl(ttl_seconds))
+    ttl = _ttl(ttl_seconds)
+    with store.lock():
+        entries, outcome = store.locks.plan_acquire_many(wanted, task_id, mode, ttl_seconds=ttl)
+        preview = _write(store, entries, dry_run)
+    if preview is not None:
+        return preview
     return {"locked": outcome["locked"], "already_locked": outcome["already_locked"], "task": task_id, "mode": mode}
 
 
 def lock_text(payload: dict[str, Any]) -> str:
     """Plain form of `lock`."""
-    from flowctl_core.json_store import dumps_line
+    import json
 
     lines = []
     if payload["locked"]:
         lines.append(f"Locked {len(payload['locked'])} file(s) for task {payload['task']} (mode: {payload['mode']})")
     for item in payload["already_locked"]:
-        lines.append(f"Already locked: {item['file']} (owners: {dumps_line(item['owners']).rstrip()})")
+        lines.append(f"Already locked: {item['file']} (owners: {json.dumps(item['owners'], separators=(',', ':'), ensure_ascii=False)})")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
 def unlock(store: FlowStore, task_id: str | None = None, files: str | None = None,
-           all_: bool = False) -> dict[str, Any]:
+           all_: bool = False, *, dry_run: bool = False) -> dict[str, Any]:
     """Release all locks (`all_`), a task's locks, or only the given files of a task (D18 fix)."""
     if all_:
-        count = store.locks.release_all()
-        return {"cleared": count, "message": f"Cleared {count} file lock(s)"}
+        with store.lock():
+            entries, count = store.locks.plan_release_all()
+            preview = _write(store, entries, dry_run)
+        return preview or {"cleared": count, "message": f"Cleared {count} file lock(s)"}
     if task_id is None:
         raise InvalidInputError("--task is required (or use --all to clear all locks)")
     lookup.task_id(task_id)
     only = split_files(files) if files is not None else None
-    count = store.locks.release(task_id, only)
-    return {"task": task_id, "unlocked": count, "message": f"Released {count} lock(s) for task {task_id}"}
+    with store.lock():
+        entries, count = store.locks.plan_release(task_id, only)
+        preview = _write(store, entries, dry_run)
+    return preview or {"task": task_id, "unlocked": count, "message": f"Released {count} lock(s) for task {task_id}"}
 
 
-def heartbeat(store: FlowStore, task_id: str, ttl_seconds: float | None = None) -> dict[str, Any]:
+def heartbeat(store: FlowStore, task_id: str, ttl_seconds: float | None = None, *,
+              dry_run: bool = False) -> dict[str, Any]:
     """Extend the expiry of every lock the task holds to now + TTL; report how many were extended."""
     lookup.task_id(task_id)
     ttl = _ttl(ttl_seconds)
-    count = store.locks.heartbeat(task_id, ttl_seconds=ttl)
-    return {"task": task_id, "extended": count,
+    with store.lock():
+        entries, count = store.locks.plan_heartbeat(task_id, ttl_seconds=ttl)
+        preview = _write(store, entries, dry_run)
+    return preview or {"task": task_id, "extended": count,
             "message": f"Heartbeat acknowledged: extended {count} lock(s) by {_minutes(ttl)}"}
 
 

@@ -113,7 +113,10 @@ def replay(store: FlowStore, epic_id: str, *, dry_run: bool = False, force: bool
     Refuses while tasks are in progress unless `force`. Specs are untouched; the whole check-and-reset runs under
     the store lock.
     """
+    from flowctl_core import changes
     from flowctl_core.records import blank_state
+
+    from .applier import commit
 
     lookup.epic_id(epic_id)
     with store.lock():
@@ -125,13 +128,15 @@ def replay(store: FlowStore, epic_id: str, *, dry_run: bool = False, force: bool
             if busy:
                 raise InvalidTransitionError(f"Tasks in progress: {', '.join(busy)}. Use --force to override.")
         to_reset = [t for t in tasks if t["status"] != "todo"]
-        store.phases.read_all()  # read before any write: a corrupt phases.json stops the replay whole
+        store.phases.read_all()  # read before any write: a corrupt phases.json stops the replay whole (dry run too)
         if dry_run:
             return {"dry_run": True, "epic": epic_id, "would_reset": [t["id"] for t in to_reset],
                     "count": len(to_reset), "statuses": {t["id"]: t["status"] for t in to_reset}}
-        for task in to_reset:
-            store.save_state(task["id"], blank_state())
-        store.phases.reset_many(t["id"] for t in tasks)
+        batch = changes.Changes([changes.set_task_state(t["id"], blank_state()) for t in to_reset])
+        phases, _removed = store.phases.plan_reset(t["id"] for t in tasks)
+        if phases is not None:
+            batch.push(changes.put("phases", "", phases))
+        commit(store, batch, log_mutations=False)  # replay keeps its own dry-run answer (cli-core §1.6)
     ids = [t["id"] for t in to_reset]
     return {"epic": epic_id, "reset": ids, "count": len(ids),
             "message": f"Run /flow-code:work {epic_id} to re-execute"}

@@ -50,9 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flowctl_core import changes as ch
-from flowctl_core import ids, payloads
-from flowctl_core import json_store as js
+from flowctl_core import changes, ids, payloads
 from flowctl_core import state_machine as sm
 from flowctl_core.errors import (
     ConflictError,
@@ -68,6 +66,7 @@ from flowctl_core.timefmt import fmt_z, now, parse
 from flowctl_db import FlowStore
 
 from . import task_events
+from .applier import commit
 
 DEFAULT_FAIL_REASON = "Task failed"
 WORKSPACE_KEYS = ("baseline_rev", "final_rev", "files_changed", "insertions", "deletions")
@@ -90,11 +89,10 @@ def validate_task_id(task_id: str) -> str:
 
 def _load(store: FlowStore, task_id: str) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """(merged task, state or None); ``task not found: <id>`` when the definition is missing."""
-    task = store.get_task_definition(task_id)
+    task, state = store.get_task_and_state(task_id)
     if task is None:
         raise NotFoundError(f"task not found: {task_id}")
-    state = store.get_state(task_id)
-    return js.merge_state(task, state), state
+    return task, state
 
 
 def dependency_blocker(store: FlowStore, dep_id: str) -> str | None:
@@ -110,13 +108,28 @@ def dependency_blocker(store: FlowStore, dep_id: str) -> str | None:
     return None
 
 
-def _append_events(store: FlowStore, events: list[dict[str, Any]]) -> None:
-    for event in events:
-        store.events.append(event)
+def _event_ops(events: list[dict[str, Any]]) -> list[changes.Mutation]:
+    return [changes.append("events", event) for event in events]
 
 
-def _preview(mutations: list[ch.Mutation]) -> dict[str, Any]:
-    return ch.Changes(mutations).preview()
+def _lock_release_ops(store: FlowStore, task_ids: list[str]) -> list[changes.Mutation]:
+    """One `put("locks")` dropping every lock of `task_ids` (none when they hold none, D-4)."""
+    entries, removed = None, 0
+    for task_id in task_ids:
+        table, count = store.locks.plan_release(task_id) if entries is None else _release_from(entries, task_id)
+        if count:
+            entries, removed = table, removed + count
+    return [changes.put("locks", "", entries)] if removed else []
+
+
+def _release_from(entries: list[dict[str, Any]], task_id: str) -> tuple[list[dict[str, Any]], int]:
+    keep = [e for e in entries if e["task_id"] != task_id]
+    return keep, len(entries) - len(keep)
+
+
+def _commit(store: FlowStore, mutations: list[changes.Mutation], dry_run: bool) -> dict[str, Any] | None:
+    """Apply the lifecycle batch (its own event lines are in it: no `mutation:` events, as in the reference)."""
+    return commit(store, changes.Changes(mutations), dry_run=dry_run, log_mutations=False)
 
 
 # ── start ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -168,14 +181,13 @@ def start(store: FlowStore, task_id: str, actor: str, *, force: bool = False, no
 
         result = {"id": task_id, "message": f"Task {task_id} started", "status": sm.IN_PROGRESS}
         unchanged = resume and (note is None or note == (state or {}).get("claim_note"))
-        if dry_run:
-            return _preview([] if unchanged else [ch.set_task_state(task_id, new)])
-        if unchanged:
+        if unchanged and not dry_run:
             return result  # D14: idempotent resume, nothing to write
-        store.save_state(task_id, new)
-        if not resume:
-            _append_events(store, task_events.start_events(task_id))
-    return result
+        mutations = [] if unchanged else [changes.set_task_state(task_id, new)]
+        if not unchanged and not resume:
+            mutations += _event_ops(task_events.start_events(task_id))
+        preview = _commit(store, mutations, dry_run)
+    return preview if preview is not None else result
 
 
 # ── done ──────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -284,18 +296,20 @@ def normalize_evidence(evidence: dict[str, Any]) -> tuple[dict[str, Any], list[s
     return out, warnings
 
 
-def _receipt_name(receipt: dict[str, Any], task_id: str) -> str:
+def receipt_name(receipt: dict[str, Any], task_id: str) -> str:
+    """`<type or review>-<task>-<mode or unknown>.json`; a field that could leave `reviews/` falls back."""
     def part(key: str, default: str) -> str:
         value = receipt.get(key)
-        if not isinstance(value, str) or not value:
-            return default
-        try:
-            js.safe_name(value)
-        except InvalidInputError:
+        if not isinstance(value, str) or not value or _leaves_folder(value):
             return default  # never let a receipt field point outside reviews/
         return value
 
     return f"{part('type', 'review')}-{task_id}-{part('mode', 'unknown')}.json"
+
+
+def _leaves_folder(name: str) -> bool:
+    return (name.startswith(".") or "/" in name or "\\" in name or any(ord(c) < 32 for c in name)
+            or name != name.strip() or len(name.encode("utf-8", "surrogatepass")) > 200)
 
 
 def _duration(claimed_at: str | None, at: datetime) -> int | None:
@@ -364,20 +378,17 @@ def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = No
                 new_spec = spec_md.set_done_summary(new_spec, text)
             new_spec = spec_md.set_evidence_section(new_spec, stored_evidence)
 
-        receipt = given.get("review_receipt")
-        store.locks.list(include_stale=True)  # read before any write: a corrupt locks.json stops `done` whole
-        if dry_run:
-            mutations = [ch.set_task_state(task_id, new)]
-            if new_spec != spec:
-                mutations.append(ch.set_task_spec(task_id, new_spec))
-            return _preview(mutations)
-        store.save_state(task_id, new)
+        mutations = [changes.set_task_state(task_id, new)]
         if new_spec != spec:
-            store.write_task_spec(task_id, new_spec)
+            mutations.append(changes.set_task_spec(task_id, new_spec))
+        receipt = given.get("review_receipt")
         if isinstance(receipt, dict):
-            js.write_json(store.paths.reviews / _receipt_name(receipt, task_id), receipt, sort_keys=True)
-        store.locks.release(task_id)
-        _append_events(store, task_events.done_events(task_id))
+            mutations.append(changes.put("reviews", receipt_name(receipt, task_id), receipt))
+        mutations += _lock_release_ops(store, [task_id])  # reads locks.json first: a corrupt one stops `done` whole
+        mutations += _event_ops(task_events.done_events(task_id))
+        preview = _commit(store, mutations, dry_run)
+    if preview is not None:
+        return preview
 
     result: dict[str, Any] = {"id": task_id, "message": f"Task {task_id} completed", "status": sm.DONE}
     if duration is not None:
@@ -418,10 +429,10 @@ def block(store: FlowStore, task_id: str, reason: str, *, dry_run: bool = False)
             new.pop(key, None)
         new.setdefault("retry_count", 0)
         new["updated_at"] = fmt_z(now())
-        if dry_run:
-            return _preview([ch.set_task_state(task_id, new)])
-        store.save_state(task_id, new)
-        _append_events(store, task_events.block_events(task_id))
+        preview = _commit(store, [changes.set_task_state(task_id, new),
+                                  *_event_ops(task_events.block_events(task_id))], dry_run)
+    if preview is not None:
+        return preview
     return {"id": task_id, "message": f"Task {task_id} blocked", "status": sm.BLOCKED}
 
 
@@ -463,7 +474,7 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
         old = state or {}
         retry_count = old.get("retry_count", 0)
         stamp = fmt_z(now())
-        mutations: list[ch.Mutation] = []
+        mutations: list[changes.Mutation] = []
         marks: list[str] = []
         running: list[str] = []
         if max_retries > 0 and retry_count < max_retries:
@@ -482,9 +493,8 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
             new.setdefault("retry_count", 0)
         new["updated_at"] = stamp
         new["failure_reason"] = reason_text
-        mutations.append(ch.set_task_state(task_id, new))
+        mutations.append(changes.set_task_state(task_id, new))
 
-        upstream_states: list[tuple[str, dict[str, Any]]] = []
         if final == sm.FAILED:
             marks, running, _ = upstream_failure_targets(store, task_id)
             for dep_id in marks:
@@ -493,17 +503,12 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
                     dep_state = blank_state(sm.UPSTREAM_FAILED)
                 else:
                     dep_state = {**dep_state, "status": sm.UPSTREAM_FAILED, "updated_at": fmt_z(now())}
-                upstream_states.append((dep_id, dep_state))
-                mutations.append(ch.set_task_state(dep_id, dep_state))
-            store.locks.list(include_stale=True)  # read before any write: a corrupt locks.json stops `fail` whole
-        if dry_run:
-            return _preview(mutations)
-        store.save_state(task_id, new)
-        for dep_id, dep_state in upstream_states:
-            store.save_state(dep_id, dep_state)
-        if final == sm.FAILED:
-            store.locks.release(task_id)
-        _append_events(store, task_events.fail_events(task_id))
+                mutations.append(changes.set_task_state(dep_id, dep_state))
+            mutations += _lock_release_ops(store, [task_id])  # a corrupt locks.json stops `fail` whole
+        mutations += _event_ops(task_events.fail_events(task_id))
+        preview = _commit(store, mutations, dry_run)
+    if preview is not None:
+        return preview
 
     result: dict[str, Any] = {"id": task_id, "message": f"Task {task_id} {final}", "reason": reason_text,
                               "status": final}
@@ -550,17 +555,18 @@ def restart(store: FlowStore, task_id: str, *, force: bool = False, dry_run: boo
         skipped = [t for t in chain if by_id[t]["status"] == sm.TODO]
         result = {"cascade_from": task_id, "reset": reset, "skipped": skipped,
                   "in_progress_overridden": in_progress if force else []}
-        if reset:  # read before any write: a corrupt phases.json or locks.json stops the restart whole
-            store.phases.read_all()
-            store.locks.list(include_stale=True)
-        if dry_run or not reset:
+        if not reset:
             return result
-        for tid in reset:
-            store.save_state(tid, blank_state(sm.TODO))
-        store.phases.reset_many(reset)
-        for tid in reset:
-            store.locks.release(tid)
-        _append_events(store, task_events.restart_events(task_id))
+        # Every file is read before anything is written: a corrupt phases.json or locks.json stops the restart.
+        mutations = [changes.set_task_state(tid, blank_state(sm.TODO)) for tid in reset]
+        phases, _removed = store.phases.plan_reset(reset)
+        if phases is not None:
+            mutations.append(changes.put("phases", "", phases))
+        mutations += _lock_release_ops(store, reset)
+        mutations += _event_ops(task_events.restart_events(task_id))
+        if dry_run:  # restart keeps its own dry-run answer (cli-core §1.6): what would be reset
+            return result
+        _commit(store, mutations, dry_run=False)
     return result
 
 

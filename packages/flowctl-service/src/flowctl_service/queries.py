@@ -276,15 +276,12 @@ def cat(store: FlowStore, any_id: str) -> str:
     if ids.is_epic_id(any_id):
         import os
 
-        from flowctl_core.json_store import read_text
-
-        path = store.paths.epic_spec(any_id)
-        content = read_text(path)
+        content = store.epic_spec_or_none(any_id)
         if content is None:
             # An archived epic's spec lives in `.archive/<id>/` (the reference stops at "not found" here).
-            content = read_text(store.paths.archive / any_id / f"{any_id}.md")
+            content = store.archive.read_text(f"{any_id}/{any_id}.md")
         if content is None:
-            raise NotFoundError(f"Spec not found: {os.path.abspath(path)}")
+            raise NotFoundError(f"Spec not found: {os.path.abspath(store.epic_spec_path(any_id))}")
         return content
     if ids.is_task_id(any_id):
         content = store.read_task_spec(any_id)

@@ -17,20 +17,18 @@ Fixes relative to the reference (storage.md §11):
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from flowctl_core import changes as ch
-from flowctl_core import ids, spec_md
-from flowctl_core import json_store as js
-from flowctl_core import records as R
+from flowctl_core import changes, ids, records, spec_md
 from flowctl_core.errors import ConflictError, InvalidInputError, InvalidTransitionError, NotFoundError
 from flowctl_core.timefmt import now_z
 from flowctl_db import FlowStore
 
 from . import lookup
+from .applier import commit
 from .backends import apply_backend_flags, require_backend_flag
-from .deps import apply_or_preview, check_new_deps, dependency_graph, task_update
+from .deps import check_new_deps, dependency_graph, task_update
+from .inputs import read_input
 
 PRIORITY_MAX = 2**31 - 1  # the reference parses --priority as a signed 32-bit integer
 
@@ -42,29 +40,6 @@ def split_list(text: str | None) -> list[str]:
     if not text:
         return []
     return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def read_input(path: str) -> str:
-    """Content of a file, or of stdin for `-`; errors worded like the reference's task commands."""
-    if path == "-":
-        try:
-            return sys.stdin.read()
-        except (OSError, UnicodeDecodeError) as err:
-            raise InvalidInputError(f"Failed to read stdin: {_read_error_text(err)}") from err
-    try:
-        with open(path, encoding="utf-8") as f:
-            return f.read()
-    except (OSError, UnicodeDecodeError) as err:
-        raise InvalidInputError(f"Failed to read file '{path}': {_read_error_text(err)}") from err
-
-
-def _read_error_text(err: Exception) -> str:
-    from flowctl_core.errors import os_error_text
-
-    if isinstance(err, UnicodeDecodeError):
-        return "stream did not contain valid UTF-8"
-    assert isinstance(err, OSError)
-    return os_error_text(err)
 
 
 def validate_priority(priority: int | None) -> int | None:
@@ -87,7 +62,7 @@ def _check_same_epic_deps(deps: list[str], epic_id: str) -> None:
 
 
 def _next_task_number(store: FlowStore, epic_id: str) -> int:
-    return max(js.task_numbers(store.paths, epic_id), default=0) + 1
+    return max(store.task_numbers(epic_id), default=0) + 1
 
 
 def _new_task(task_id: str, epic_id: str, title: str, *, priority: int | None, domain: str,
@@ -97,7 +72,7 @@ def _new_task(task_id: str, epic_id: str, title: str, *, priority: int | None, d
         "depends_on": depends_on, "files": files, "file_path": f".flow/tasks/{task_id}.md",
         "created_at": now, "updated_at": now,
     }
-    return R.normalize(R.TASK, rec)
+    return records.normalize(records.TASK, rec)
 
 
 # ── create ─────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -115,7 +90,7 @@ def create(store: FlowStore, actor: str | None, epic_id: str, title: str, *, dep
         lookup.epic(store, epic_id)
         # Allocation reads only this epic's task numbers (one directory listing), inside the lock.
         task_id = ids.new_task_id(epic_id, _next_task_number(store, epic_id))
-        if store.paths.task_json(task_id).exists():
+        if store.has_task(task_id):
             raise ConflictError(f"Refusing to overwrite existing task {task_id}. Check for orphaned entries.")
         _check_same_epic_deps(dep_list, epic_id)
         if dep_list:
@@ -123,12 +98,12 @@ def create(store: FlowStore, actor: str | None, epic_id: str, title: str, *, dep
         acceptance = read_input(acceptance_file) if acceptance_file is not None else None
         task = _new_task(task_id, epic_id, title, priority=priority, domain=domain or "general",
                          depends_on=dep_list, files=file_list, now=now_z())
-        changes = ch.Changes([
-            ch.create_task(task),
-            ch.set_task_spec(task_id, spec_md.task_spec_template(task_id, title, acceptance)),
-            ch.set_task_state(task_id, R.blank_state()),
+        batch = changes.Changes([
+            changes.create_task(task),
+            changes.set_task_spec(task_id, spec_md.task_spec_template(task_id, title, acceptance)),
+            changes.set_task_state(task_id, records.blank_state()),
         ])
-        preview = apply_or_preview(store, actor, changes, dry_run)
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     return {"depends_on": dep_list, "epic": epic_id, "id": task_id, "message": f"Task {task_id} created",
@@ -139,33 +114,32 @@ def create(store: FlowStore, actor: str | None, epic_id: str, title: str, *, dep
 
 
 def spec(store: FlowStore, task_id: str, *, file: str | None = None, desc: str | None = None,
-         accept: str | None = None, investigation: str | None = None) -> dict[str, Any]:
+         accept: str | None = None, investigation: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """`task spec`: replace the whole spec (`--file`) or patch Description / Acceptance / Investigation targets."""
     lookup.task_id(task_id, "medium")
     if file is None and desc is None and accept is None and investigation is None:
         raise InvalidInputError("Requires --file, --description, --acceptance, or --investigation")
     with store.lock():
         lookup.task(store, task_id)
-        before = js.read_text(store.paths.task_spec(task_id))
+        before = store.task_spec_or_none(task_id)
+        sections: list[str] = []
         if file is not None:
             body = read_input(file)
-            _write_spec_if_changed(store, task_id, before, body)
-            return {"id": task_id, "message": f"Task {task_id} spec replaced"}
-        body = before or ""
-        sections: list[str] = []
-        for source, heading in ((desc, "## Description"), (accept, "## Acceptance"),
-                                (investigation, "## Investigation targets")):
-            if source is not None:
-                body = spec_md.patch_section(body, heading, read_input(source))
-                sections.append(heading)
-        _write_spec_if_changed(store, task_id, before, body)
+        else:
+            body = before or ""
+            for source, heading in ((desc, "## Description"), (accept, "## Acceptance"),
+                                    (investigation, "## Investigation targets")):
+                if source is not None:
+                    body = spec_md.patch_section(body, heading, read_input(source))
+                    sections.append(heading)
+        batch = changes.Changes([] if before == body else [changes.set_task_spec(task_id, body)])
+        preview = commit(store, batch, dry_run=dry_run, log_mutations=False)
+    if preview is not None:
+        return preview
+    if file is not None:
+        return {"id": task_id, "message": f"Task {task_id} spec replaced"}
     message = f"Task {task_id} updated: {', '.join(sections)}"
     return {"id": task_id, "message": message, "sections": sections}
-
-
-def _write_spec_if_changed(store: FlowStore, task_id: str, before: str | None, body: str) -> None:
-    if before != body:
-        store.write_task_spec(task_id, body)
 
 
 # ── reset ──────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -195,17 +169,18 @@ def reset(store: FlowStore, actor: str | None, task_id: str, *, cascade: bool = 
                 dep = by_id[dep_id]
                 if dep["status"] not in ("todo", "in_progress"):
                     targets.append(dep)
-        changes = ch.Changes()
+        batch = changes.Changes()
         for t in targets:
             body = spec_md.clear_evidence(store.read_task_spec(t["id"]))
-            changes.push(task_update(t, status="todo"))
-            changes.push(ch.set_task_spec(t["id"], body))
-            changes.push(ch.set_task_state(t["id"], R.blank_state()))
-        store.phases.read_all()  # read before any write: a corrupt phases.json stops the reset whole
-        preview = apply_or_preview(store, actor, changes, dry_run)
+            batch.push(task_update(t, status="todo"))
+            batch.push(changes.set_task_spec(t["id"], body))
+            batch.push(changes.set_task_state(t["id"], records.blank_state()))
         reset_ids = [t["id"] for t in targets]
-        if preview is None:
-            store.phases.reset_many(reset_ids)  # D34: a reset task starts its worker phases again
+        # D34: a reset task starts its worker phases again (read first: a corrupt phases.json stops the reset).
+        phases, _removed = store.phases.plan_reset(reset_ids)
+        if phases is not None:  # a store op: it logs no mutation event
+            batch.push(changes.put("phases", "", phases))
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     return {"reset": reset_ids}
@@ -223,11 +198,11 @@ def skip(store: FlowStore, actor: str | None, task_id: str, *, reason: str | Non
         if task["status"] == "done":
             raise InvalidTransitionError(f"Cannot skip already-done task {task_id}")
         now = now_z()
-        changes = ch.Changes([
+        batch = changes.Changes([
             task_update(task, status="skipped"),
-            ch.set_task_state(task_id, _skipped_state(store, task_id, now)),
+            changes.set_task_state(task_id, _skipped_state(store, task_id, now)),
         ])
-        preview = apply_or_preview(store, actor, changes, dry_run)
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     return {"id": task_id, "message": f"Task {task_id} skipped", "reason": reason or "", "status": "skipped"}
@@ -235,8 +210,8 @@ def skip(store: FlowStore, actor: str | None, task_id: str, *, reason: str | Non
 
 def _skipped_state(store: FlowStore, task_id: str, now: str) -> dict[str, Any]:
     """The task's state with status `skipped` (other runtime fields kept)."""
-    state = store.get_state(task_id) or R.blank_state()
-    return R.normalize(R.TASK_STATE, dict(state, status="skipped", updated_at=now))
+    state = store.get_state(task_id) or records.blank_state()
+    return records.normalize(records.TASK_STATE, dict(state, status="skipped", updated_at=now))
 
 
 # ── split ──────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -258,15 +233,15 @@ def split(store: FlowStore, actor: str | None, task_id: str, titles: str, *, cha
         created = [ids.new_task_id(epic_id, first + i) for i in range(len(title_list))]
         original_deps = list(task.get("depends_on", []))
         now = now_z()
-        changes = ch.Changes()
+        batch = changes.Changes()
         for i, (sub_id, sub_title) in enumerate(zip(created, title_list, strict=True)):
             sub_deps = [created[i - 1]] if chain and i > 0 else list(original_deps)
             sub = _new_task(sub_id, epic_id, sub_title, priority=task.get("priority"),
                             domain=task.get("domain", "general"), depends_on=sub_deps, files=[], now=now)
-            changes.push(ch.create_task(sub))
-            changes.push(ch.set_task_spec(sub_id, spec_md.task_spec_template(sub_id, sub_title)))
-        changes.push(task_update(task, status="skipped"))
-        changes.push(ch.set_task_state(task_id, _skipped_state(store, task_id, now)))
+            batch.push(changes.create_task(sub))
+            batch.push(changes.set_task_spec(sub_id, spec_md.task_spec_template(sub_id, sub_title)))
+        batch.push(task_update(task, status="skipped"))
+        batch.push(changes.set_task_state(task_id, _skipped_state(store, task_id, now)))
         # Dependents of the original wait for what replaces it: the last sub-task of a chain, or every sub-task.
         replacement = created[-1:] if chain else created
         for other in store.list_tasks(epic_id):
@@ -278,8 +253,8 @@ def split(store: FlowStore, actor: str | None, task_id: str, titles: str, *, cha
                 for r in (replacement if d == task_id else [d]):
                     if r not in new_deps:
                         new_deps.append(r)
-            changes.push(task_update(other, depends_on=new_deps))
-        preview = apply_or_preview(store, actor, changes, dry_run)
+            batch.push(task_update(other, depends_on=new_deps))
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     return {"chain": chain, "message": f"Task {task_id} split into {len(created)} sub-tasks", "original": task_id,
@@ -302,7 +277,7 @@ BACKEND_KEYS = ("impl", "review", "sync")
 
 
 def set_backend(store: FlowStore, task_id: str, *, impl: str | None = None, review: str | None = None,
-                sync: str | None = None) -> dict[str, Any]:
+                sync: str | None = None, dry_run: bool = False) -> dict[str, Any]:
     """`task set-backend`: set (or clear with "") the task's impl/review/sync backend specs."""
     lookup.task_id(task_id, "medium")
     require_backend_flag((impl, review, sync))
@@ -311,9 +286,12 @@ def set_backend(store: FlowStore, task_id: str, *, impl: str | None = None, revi
         definition = store.get_task_definition(task_id)
         assert definition is not None
         updated = apply_backend_flags(definition, BACKEND_KEYS, (impl, review, sync))
-        store.save_task_definition(definition)
-    changes = ", ".join(f"{key}={value or 'null'}" for key, value in updated)  # the task form prints null
-    message = f"Task {task_id} backend specs updated: {changes}"
+        preview = commit(store, changes.Changes([changes.update_task(definition)]), dry_run=dry_run,
+                         log_mutations=False)
+    if preview is not None:
+        return preview
+    listed = ", ".join(f"{key}={value or 'null'}" for key, value in updated)  # the task form prints null
+    message = f"Task {task_id} backend specs updated: {listed}"
     return {"id": task_id, "impl": definition.get("impl"), "message": message, "review": definition.get("review"),
             "sync": definition.get("sync")}
 
@@ -324,7 +302,7 @@ def show_backend(store: FlowStore, task_id: str) -> dict[str, Any]:
     definition = store.get_task_definition(task_id)
     if definition is None:
         raise NotFoundError(f"Task {task_id} not found")
-    epic = store.get_epic(definition["epic"]) if store.paths.epic_json(definition["epic"]).exists() else None
+    epic = store.get_epic(definition["epic"]) if store.has_epic(definition["epic"]) else None
     out: dict[str, Any] = {"epic": definition["epic"], "id": task_id}
     for key in BACKEND_KEYS:
         own = definition.get(key)
@@ -372,11 +350,11 @@ def set_deps(store: FlowStore, actor: str | None, task_id: str, deps: str, *,
         for dep in dep_ids:
             if dep not in current and dep not in added:
                 added.append(dep)
-        changes = ch.Changes()
+        batch = changes.Changes()
         if added:
             check_new_deps(dependency_graph(store, task_epic), task_id, added)
-            changes.push(task_update(task, depends_on=current + added))
-        preview = apply_or_preview(store, actor, changes, dry_run)
+            batch.push(task_update(task, depends_on=current + added))
+        preview = commit(store, batch, actor, dry_run=dry_run)
     if preview is not None:
         return preview
     return {"added": added, "depends_on": current + added, "message": f"Dependencies set for {task_id}",

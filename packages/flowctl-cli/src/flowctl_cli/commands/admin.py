@@ -7,18 +7,9 @@ from typing import Optional
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, preview_of
 
 app = group("Admin commands")
-
-
-def _local_store():
-    """The store of `<cwd>/.flow` whether or not it exists (for commands that report a missing .flow)."""
-    from flowctl_db import FlowStore, location
-
-    from ..context import state
-
-    return FlowStore(location.flow_dir_for(state().cwd))
 
 
 @app.command("init")
@@ -28,8 +19,8 @@ def init() -> Result:
 
     from ..context import state
 
-    data = admin.init(state().cwd)
-    return Result(data, text=data["message"])
+    data = admin.init(state().cwd, dry_run=state().dry_run)
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("detect")
@@ -37,7 +28,9 @@ def detect() -> Result:
     """Check if .flow/ exists and is valid."""
     from flowctl_service import admin
 
-    data = admin.detect(_local_store())
+    from ..context import read_store
+
+    data = admin.detect(read_store())
     return Result(data, text=admin.detect_text(data))
 
 
@@ -51,6 +44,8 @@ def status(
     """Show .flow state and active runs."""
     from flowctl_service import admin
 
+    from ..context import read_store
+
     if dag:
         return _status_dag(epic)
     if progress:
@@ -58,7 +53,7 @@ def status(
 
         data = admin.progress(store(), epic)
         return Result(data, text=admin.progress_text(data))
-    st = _local_store()
+    st = read_store()
     if interrupted:
         data = admin.interrupted(st)
         return Result(data, text=admin.interrupted_text(data, st.exists()))
@@ -71,7 +66,9 @@ def _status_dag(epic: str | None) -> Result:
     from flowctl_core.errors import InvalidInputError
     from flowctl_service import admin, history
 
-    st = _local_store()
+    from ..context import read_store
+
+    st = read_store()
     if epic is None:
         epic = admin.first_open_epic(st) if st.exists() else None
         if epic is None:

@@ -13,13 +13,11 @@ app = group("Config commands")
 @app.command("get")
 def get(key: str = typer.Argument(..., help="Config key (e.g., memory.enabled)")) -> Result:
     """Get config value."""
-    from flowctl_db import FlowStore
     from flowctl_service import config
 
-    from ..context import state
+    from ..context import read_store
 
-    store = FlowStore(state().cwd / ".flow")
-    found, value = config.lookup(store, key)
+    found, value = config.lookup(read_store(), key)
     text = f"{key}: {dumps(value)}" if found else f"{key}: (not set)"
     return Result({"key": key, "value": value}, text=text)
 
@@ -29,8 +27,10 @@ def set_(key: str = typer.Argument(..., help="Config key"), value: str = typer.A
     """Set config value."""
     from flowctl_service import config
 
-    from ..context import store
+    from ..context import dry_run, store
 
-    stored = config.set_value(store(), key, value)
+    stored = config.set_value(store(), key, value, dry_run=dry_run())
+    if dry_run():
+        return Result(stored, raw=True)
     message = f"Set {key} = {dumps(stored)}"
     return Result({"key": key, "value": stored, "message": message}, text=message)

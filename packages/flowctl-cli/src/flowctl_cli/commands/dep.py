@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, preview_of
 
 app = group("Dependency commands")
 
@@ -21,9 +21,7 @@ def _run(action: str, task: str, depends_on: str) -> Result:
     actor = None if dry_run else resolve_actor(state().cwd)
     fn = deps.add if action == "add" else deps.remove
     data = fn(st, actor, task, depends_on, dry_run=dry_run)
-    if deps.is_preview(data):
-        return Result(data, raw=True)
-    return Result(data, text=data["message"])
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("add")

@@ -8,7 +8,7 @@ import click
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, preview_of
 
 app = group("Epic commands")
 
@@ -19,6 +19,12 @@ def _store():  # noqa: ANN202 - FlowStore, imported lazily
     from ..context import store
 
     return store()
+
+
+def _dry_run() -> bool:
+    from ..context import dry_run
+
+    return dry_run()
 
 
 def _actor() -> str:
@@ -34,23 +40,18 @@ def create(title: str = typer.Option(..., "--title", help="Epic title"),
            branch: Optional[str] = typer.Option(None, "--branch", help="Branch name")) -> Result:
     """Create a new epic."""
     from flowctl_service import epics
-    from flowctl_service.deps import is_preview
-
-    from ..context import state
 
     st = _store()
-    dry_run = state().dry_run
+    dry_run = _dry_run()
     data = epics.create(st, None if dry_run else _actor(), title, branch=branch, dry_run=dry_run)
-    if is_preview(data):
-        return Result(data, raw=True)
-    return Result(data, text=f"Epic {data['id']} created: {title}")
+    return preview_of(data) or Result(data, text=f"Epic {data['id']} created: {title}")
 
 
 def _plan(epic_id: str, file: str) -> Result:
     from flowctl_service import epics
 
-    data = epics.plan(_store(), epic_id, file)
-    return Result(data, text=data["message"])
+    data = epics.plan(_store(), epic_id, file, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("plan")
@@ -70,8 +71,8 @@ def set_plan(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
 def _review(epic_id: str, status: str, kind: str) -> Result:
     from flowctl_service import epics
 
-    data = epics.set_review(_store(), epic_id, status, kind)
-    return Result(data, text=data["message"])
+    data = epics.set_review(_store(), epic_id, status, kind, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("review")
@@ -109,8 +110,8 @@ def set_completion_review_status(epic_id: str = typer.Argument(..., metavar="ID"
 def _branch(epic_id: str, name: str) -> Result:
     from flowctl_service import epics
 
-    data = epics.set_branch(_store(), epic_id, name)
-    return Result(data, text=data["message"])
+    data = epics.set_branch(_store(), epic_id, name, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("branch")
@@ -131,10 +132,10 @@ def set_branch(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
 def title(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
           new_title: str = typer.Option(..., "--title", help="New title")) -> Result:
     """Rename epic title."""
-    from flowctl_service import epics
+    from flowctl_service import epic_rename
 
-    data = epics.rename(_store(), epic_id, new_title)
-    return Result(data, text=epics.rename_text(data))
+    data = epic_rename.rename(_store(), epic_id, new_title, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=epic_rename.rename_text(data))
 
 
 @app.command("close")
@@ -146,7 +147,9 @@ def close(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
     from ..context import state
     from ..output import warn
 
-    data = epics.close(_store(), epic_id, skip_gap_check=skip_gap_check)
+    data = epics.close(_store(), epic_id, skip_gap_check=skip_gap_check, dry_run=_dry_run())
+    if preview_of(data):
+        return Result(data, raw=True)
     if data["gaps_skipped"] and not state().json:
         warn(f"WARNING: Bypassing {data['gaps_skipped']} unresolved blocking gap(s)")
     text = f"{data['message']}\n\n  Tip: Run /flow-code:retro to capture lessons learned before archiving."
@@ -158,27 +161,27 @@ def reopen(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID")) -> 
     """Reopen a closed epic."""
     from flowctl_service import epics
 
-    data = epics.reopen(_store(), epic_id)
-    return Result(data, text=f"{data['message']} (was: {data['previous_status']})")
+    data = epics.reopen(_store(), epic_id, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=f"{data['message']} (was: {data['previous_status']})")
 
 
 @app.command("archive")
 def archive(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
             force: bool = typer.Option(False, "--force", help="Archive even if not closed")) -> Result:
     """Archive closed epic to .flow/.archive/."""
-    from flowctl_service import epics
+    from flowctl_service import epic_archive
 
-    data = epics.archive(_store(), epic_id, force=force)
-    return Result(data, text=epics.archive_text(data))
+    data = epic_archive.archive(_store(), epic_id, force=force, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=epic_archive.archive_text(data))
 
 
 @app.command("clean")
 def clean() -> Result:
     """Archive all closed epics at once."""
-    from flowctl_service import epics
+    from flowctl_service import epic_archive
 
-    data = epics.clean(_store())
-    return Result(data, text=epics.clean_text(data))
+    data = epic_archive.clean(_store(), dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=epic_archive.clean_text(data))
 
 
 @app.command("audit")
@@ -188,8 +191,8 @@ def audit(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
     """Audit epic task-coverage vs original spec (advisory only)."""
     from flowctl_service import epics
 
-    data = epics.audit(_store(), epic_id, force=force)
-    return Result(data, text=epics.audit_text(data))
+    data = epics.audit(_store(), epic_id, force=force, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=epics.audit_text(data))
 
 
 @app.command("add-dep")
@@ -198,8 +201,8 @@ def add_dep(epic_id: str = typer.Argument(..., metavar="EPIC", help="Epic ID"),
     """Add epic-level dependency."""
     from flowctl_service import epics
 
-    data = epics.add_dep(_store(), epic_id, dep_id)
-    return Result(data, text=epics.dep_text(data))
+    data = epics.add_dep(_store(), epic_id, dep_id, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=epics.dep_text(data))
 
 
 @app.command("rm-dep")
@@ -208,8 +211,8 @@ def rm_dep(epic_id: str = typer.Argument(..., metavar="EPIC", help="Epic ID"),
     """Remove epic-level dependency."""
     from flowctl_service import epics
 
-    data = epics.rm_dep(_store(), epic_id, dep_id)
-    return Result(data, text=epics.dep_text(data))
+    data = epics.rm_dep(_store(), epic_id, dep_id, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=epics.dep_text(data))
 
 
 @app.command("set-backend")
@@ -220,8 +223,8 @@ def set_backend(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID")
     """Set default backend specs."""
     from flowctl_service import epics
 
-    data = epics.set_backend(_store(), epic_id, impl=impl, review=review, sync=sync)
-    return Result(data, text=data["message"])
+    data = epics.set_backend(_store(), epic_id, impl=impl, review=review, sync=sync, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("auto-exec")
@@ -231,5 +234,5 @@ def auto_exec(epic_id: str = typer.Argument(..., metavar="ID", help="Epic ID"),
     """Set or clear auto_execute_pending marker."""
     from flowctl_service import epics
 
-    data = epics.auto_exec(_store(), epic_id, pending=pending, done=done)
-    return Result(data, text=data["message"])
+    data = epics.auto_exec(_store(), epic_id, pending=pending, done=done, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])

@@ -10,21 +10,14 @@ from ..output import Result
 app = group("History commands")
 
 
-def _local_store():
-    """The store of `<cwd>/.flow` without requiring it to exist (dag/estimate check nothing, like the reference)."""
-    from flowctl_db import FlowStore, location
-
-    from ..context import state
-
-    return FlowStore(location.flow_dir_for(state().cwd))
-
-
 @app.command("dag")
 def dag(
     id: str = typer.Argument(..., help="Epic ID"),
     format: str = typer.Option("text", "--format", help="text (ASCII boxes), mermaid or dot (Graphviz)"),
 ) -> Result:
     """Render ASCII DAG of task dependencies for an epic (JSON when piped); --format mermaid|dot for a picture."""
+    from ..context import read_store
+
     if format not in ("text", "mermaid", "dot"):
         import click
 
@@ -32,11 +25,11 @@ def dag(
     if format == "text":
         from flowctl_service import history
 
-        data = history.dag_layers(_local_store(), id)
+        data = history.dag_layers(read_store(), id)
         return Result(data, text=history.render_dag_text(data), text_filter="dag", json_when_piped=True)
     from flowctl_service import pictures
 
-    graph = pictures.epic_graph(_local_store(), id)
+    graph = pictures.epic_graph(read_store(), id)
     picture = pictures.render(graph, format)
     # The picture is printed as is, piped or not (it is meant for a file); --json wraps it with the graph.
     return Result({**graph, "format": format, "diagram": picture}, text=picture)
@@ -47,7 +40,9 @@ def estimate(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
     """Estimate remaining time for an epic (JSON when piped)."""
     from flowctl_service import history
 
-    data = history.estimate(_local_store(), epic)
+    from ..context import read_store
+
+    data = history.estimate(read_store(), epic)
     return Result(data, text=history.estimate_text(data), json_when_piped=True)
 
 

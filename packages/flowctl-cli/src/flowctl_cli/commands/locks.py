@@ -8,7 +8,7 @@ import click
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, preview_of
 
 app = group("File lock commands")
 
@@ -26,10 +26,10 @@ def lock(
     """Lock files for a task (Teams mode)."""
     from flowctl_service import file_locks
 
-    from ..context import store
+    from ..context import dry_run, store
 
-    data = file_locks.lock(store(), task, files, mode, ttl)
-    return Result(data, text=file_locks.lock_text(data))
+    data = file_locks.lock(store(), task, files, mode, ttl, dry_run=dry_run())
+    return preview_of(data) or Result(data, text=file_locks.lock_text(data))
 
 
 @app.command("unlock")
@@ -41,10 +41,10 @@ def unlock(
     """Unlock files for a task (Teams mode)."""
     from flowctl_service import file_locks
 
-    from ..context import store
+    from ..context import dry_run, store
 
-    data = file_locks.unlock(store(), task, files, all_)
-    return Result(data, text=data["message"])
+    data = file_locks.unlock(store(), task, files, all_, dry_run=dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("heartbeat")
@@ -55,10 +55,10 @@ def heartbeat(
     """Extend lock TTL for a task (Teams mode heartbeat)."""
     from flowctl_service import file_locks
 
-    from ..context import store
+    from ..context import dry_run, store
 
-    data = file_locks.heartbeat(store(), task, ttl)
-    return Result(data, text=file_locks.heartbeat_text(data))
+    data = file_locks.heartbeat(store(), task, ttl, dry_run=dry_run())
+    return preview_of(data) or Result(data, text=file_locks.heartbeat_text(data))
 
 
 @app.command("lock-check")

@@ -8,7 +8,7 @@ import click
 import typer
 
 from ..app import group
-from ..output import Result
+from ..output import Result, preview_of
 
 app = group("Task commands")
 
@@ -22,9 +22,9 @@ def _store():  # noqa: ANN202 - FlowStore, imported lazily
 
 
 def _dry_run() -> bool:
-    from ..context import state
+    from ..context import dry_run
 
-    return state().dry_run
+    return dry_run()
 
 
 def _actor(dry_run: bool) -> str | None:
@@ -38,11 +38,7 @@ def _actor(dry_run: bool) -> str | None:
 
 
 def _mutation_result(data: dict, text: str) -> Result:
-    from flowctl_service.deps import is_preview
-
-    if is_preview(data):
-        return Result(data, raw=True)
-    return Result(data, text=text)
+    return preview_of(data) or Result(data, text=text)
 
 
 @app.command("create")
@@ -73,8 +69,9 @@ def _spec(task_id: str, file: str | None, desc: str | None, accept: str | None,
           investigation: str | None) -> Result:
     from flowctl_service import tasks
 
-    data = tasks.spec(_store(), task_id, file=file, desc=desc, accept=accept, investigation=investigation)
-    return Result(data, text=data["message"])
+    data = tasks.spec(_store(), task_id, file=file, desc=desc, accept=accept, investigation=investigation,
+                      dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("spec")
@@ -153,8 +150,8 @@ def set_backend(task_id: str = typer.Argument(..., metavar="ID", help="Task ID")
     """Set backend specs for impl/review/sync."""
     from flowctl_service import tasks
 
-    data = tasks.set_backend(_store(), task_id, impl=impl, review=review, sync=sync)
-    return Result(data, text=data["message"])
+    data = tasks.set_backend(_store(), task_id, impl=impl, review=review, sync=sync, dry_run=_dry_run())
+    return preview_of(data) or Result(data, text=data["message"])
 
 
 @app.command("show-backend")

@@ -46,6 +46,7 @@ def integration(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
-    """ruff over every package, the tests and the tooling."""
-    session.install("ruff>=0.6,<1")
+    """ruff over every package, the tests and the tooling; the import contracts of pyproject.toml (lint-imports)."""
+    sync(session, "--all-packages", "--group", "dev")  # lint-imports reads the installed packages' sources
     session.run("ruff", "check", "packages", "tests", "bench", "noxfile.py")
+    session.run("lint-imports", "--config", "pyproject.toml")

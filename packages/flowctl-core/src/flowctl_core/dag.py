@@ -15,10 +15,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from flowctl_core.errors import DependencyError
-
-_TODO = "todo"
-_SATISFIED = frozenset(("done", "skipped"))
-_FAILED = frozenset(("failed", "upstream_failed"))
+from flowctl_core.state_machine import FAILED_STATUSES as _FAILED
+from flowctl_core.state_machine import SATISFIED_STATUSES as _SATISFIED
+from flowctl_core.state_machine import TODO as _TODO
 
 
 def _pairs(tasks: Iterable[Any]) -> list[tuple[str, list[str]]]:

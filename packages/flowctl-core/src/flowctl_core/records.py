@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import CorruptFileError
+from .state_machine import ALL_STATUSES
 from .timefmt import is_timestamp, now_z
 
 # Sentinels for defaults.
@@ -156,7 +157,7 @@ def normalize(record: Record, data: Any, path: object = "<memory>") -> dict[str,
     return out
 
 
-TASK_STATUSES = ("todo", "in_progress", "done", "blocked", "skipped", "failed", "up_for_retry", "upstream_failed")
+TASK_STATUSES = ALL_STATUSES  # one home: flowctl_core.state_machine
 DOMAINS = ("frontend", "backend", "architecture", "testing", "docs", "ops", "general")
 REVIEW_STATUSES = ("unknown", "passed", "failed")
 LOCK_MODES = ("write", "read", "directory_add")

@@ -28,6 +28,10 @@ ALL_STATUSES: tuple[str, ...] = (
     UPSTREAM_FAILED,
 )
 
+# The order `tasks --status` offers them: the reference's four first, then the statuses it did not accept.
+TASK_STATUS_CHOICES: tuple[str, ...] = (TODO, IN_PROGRESS, BLOCKED, DONE, SKIPPED, FAILED, UP_FOR_RETRY,
+                                        UPSTREAM_FAILED)
+
 SATISFIED_STATUSES = frozenset((DONE, SKIPPED))
 TERMINAL_STATUSES = frozenset((DONE, SKIPPED))
 FAILED_STATUSES = frozenset((FAILED, UPSTREAM_FAILED))

@@ -18,12 +18,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from flowctl_core import records as R
-from flowctl_core import timefmt
+from flowctl_core import records, timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
 from flowctl_core.json_store import FlowPaths, load_json, remove_file, write_json
 
-MODES = R.LOCK_MODES
+MODES = records.LOCK_MODES
 DEFAULT_TTL_SECONDS = 45 * 60
 
 _SHARED = frozenset({("read", "read"), ("read", "directory_add"),
@@ -81,13 +80,13 @@ class LockStore:
             return []
         if not isinstance(data, list):
             raise CorruptFileError(path, "expected a JSON array of locks")
-        entries = [R.normalize(R.LOCK, item, path) for item in data]
+        entries = [records.normalize(records.LOCK, item, path) for item in data]
         for entry in entries:
             self._expiry(entry)  # validate now so a bad timestamp is reported as a corrupt file
         return entries
 
     def _save(self, entries: list[dict[str, Any]]) -> None:
-        write_json(self.paths.locks, [R.normalize(R.LOCK, e, self.paths.locks) for e in entries])
+        write_json(self.paths.locks, [records.normalize(records.LOCK, e, self.paths.locks) for e in entries])
 
     # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
     def put(self, key: str, value: list[dict[str, Any]]) -> None:

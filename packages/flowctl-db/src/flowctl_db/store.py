@@ -8,7 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from flowctl_core import json_store as js
+from flowctl_core import json_store
 from flowctl_core.json_store import FlowPaths
 
 if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
@@ -58,13 +58,13 @@ class FlowStore:
     @contextlib.contextmanager
     def lock(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the store lock for a read-modify-write (re-entrant within one process)."""
-        with js.store_lock(self.paths.root, timeout):
+        with json_store.store_lock(self.paths.root, timeout):
             yield
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Make the writes inside all-or-nothing (an undo journal; hold the store lock around it)."""
-        with js.journaled(self.paths.root):
+        with json_store.journaled(self.paths.root):
             yield
 
     def recover(self) -> None:
@@ -76,11 +76,11 @@ class FlowStore:
     # -- epics ---------------------------------------------------------------------------------------------
     def get_epic(self, epic_id: str) -> dict[str, Any] | None:
         """The epic record, or None."""
-        return js.read_epic(self.paths, epic_id)
+        return json_store.read_epic(self.paths, epic_id)
 
     def list_epics(self) -> list[dict[str, Any]]:
         """All epics sorted by id string."""
-        return js.list_epics(self.paths)
+        return json_store.list_epics(self.paths)
 
     def has_epic(self, epic_id: str) -> bool:
         """True when `epics/<id>.json` exists (nothing is read)."""
@@ -88,16 +88,16 @@ class FlowStore:
 
     def epic_numbers(self) -> list[int]:
         """Epic numbers in use, from the names in `epics/` (legacy `fn-N.json` counted too)."""
-        return js.epic_numbers(self.paths)
+        return json_store.epic_numbers(self.paths)
 
     def save_epic(self, epic: dict[str, Any]) -> dict[str, Any]:
         """Write an epic record atomically."""
-        return js.write_epic(self.paths, epic)
+        return json_store.write_epic(self.paths, epic)
 
     def delete_epic(self, epic_id: str) -> None:
         """Remove `epics/<id>.json` and `specs/<id>.md`."""
-        js.remove_file(self.paths.epic_json(epic_id))
-        js.remove_file(self.paths.epic_spec(epic_id))
+        json_store.remove_file(self.paths.epic_json(epic_id))
+        json_store.remove_file(self.paths.epic_spec(epic_id))
 
     def epic_spec_path(self, epic_id: str) -> Path:
         """`specs/<id>.md` (for messages naming it)."""
@@ -105,28 +105,28 @@ class FlowStore:
 
     def epic_spec_or_none(self, epic_id: str) -> str | None:
         """The epic's spec verbatim, or None when the file is missing."""
-        return js.read_text(self.paths.epic_spec(epic_id))
+        return json_store.read_text(self.paths.epic_spec(epic_id))
 
     def read_epic_spec(self, epic_id: str) -> str:
         """The epic's Markdown spec ('' when missing)."""
-        return js.read_spec(self.paths.epic_spec(epic_id))
+        return json_store.read_spec(self.paths.epic_spec(epic_id))
 
     def write_epic_spec(self, epic_id: str, content: str) -> None:
         """Write the epic's spec verbatim."""
-        js.write_spec(self.paths.epic_spec(epic_id), content)
+        json_store.write_spec(self.paths.epic_spec(epic_id), content)
 
     def delete_epic_spec(self, epic_id: str) -> None:
         """Remove `specs/<id>.md`."""
-        js.remove_file(self.paths.epic_spec(epic_id))
+        json_store.remove_file(self.paths.epic_spec(epic_id))
 
     # -- tasks ---------------------------------------------------------------------------------------------
     def get_task(self, task_id: str) -> dict[str, Any] | None:
         """The merged task (definition + state status), or None."""
-        return js.read_task(self.paths, task_id)
+        return json_store.read_task(self.paths, task_id)
 
     def get_task_definition(self, task_id: str) -> dict[str, Any] | None:
         """The task definition exactly as stored."""
-        return js.read_task_definition(self.paths, task_id)
+        return json_store.read_task_definition(self.paths, task_id)
 
     def has_task(self, task_id: str) -> bool:
         """True when `tasks/<id>.json` exists (nothing is read)."""
@@ -134,31 +134,31 @@ class FlowStore:
 
     def task_numbers(self, epic_id: str) -> list[int]:
         """Task numbers in use in an epic, from the names in `tasks/`."""
-        return js.task_numbers(self.paths, epic_id)
+        return json_store.task_numbers(self.paths, epic_id)
 
     def get_task_and_state(self, task_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
         """(merged task or None when its definition is missing, its state or None)."""
-        task = js.read_task_definition(self.paths, task_id)
+        task = json_store.read_task_definition(self.paths, task_id)
         if task is None:
             return None, None
-        state = js.read_state(self.paths, task_id)
-        return js.merge_state(task, state), state
+        state = json_store.read_state(self.paths, task_id)
+        return json_store.merge_state(task, state), state
 
     def list_tasks(self, epic_id: str | None = None) -> list[dict[str, Any]]:
         """Merged tasks of one epic (or all) sorted by id string."""
-        return js.list_tasks(self.paths, epic_id)
+        return json_store.list_tasks(self.paths, epic_id)
 
     def task_ids_by_epic(self) -> dict[str, list[str]]:
         """Task ids grouped by epic from one listing of `tasks/` (no file is read)."""
-        return js.task_ids_by_epic(self.paths)
+        return json_store.task_ids_by_epic(self.paths)
 
     def task_statuses(self) -> dict[str, dict[str, str]]:
         """epic id -> {task id -> status}, reading state files only where possible (for counts)."""
-        return js.task_statuses(self.paths)
+        return json_store.task_statuses(self.paths)
 
     def task_status(self, task_id: str) -> str | None:
         """One task's merged status (state file, else definition); None when the task is gone."""
-        return js.read_task_status(self.paths, task_id)
+        return json_store.read_task_status(self.paths, task_id)
 
     def any_task_in_status(self, status: str) -> bool:
         """Whether some task's status is `status`, stopping at the first (newest epics first).
@@ -166,66 +166,66 @@ class FlowStore:
         For gates on hot paths (the commit-gate hook): a file is parsed only when its bytes hold the status text,
         so a file that cannot match is not parsed (nor reported when corrupt).
         """
-        from flowctl_core import records as R
+        from flowctl_core import records
 
-        needle = js.dumps_line(status).rstrip("\n").encode("utf-8")
+        needle = json_store.dumps_line(status).rstrip("\n").encode("utf-8")
         paths = self.paths
-        for task_ids in reversed(list(js.task_ids_by_epic(paths).values())):
+        for task_ids in reversed(list(json_store.task_ids_by_epic(paths).values())):
             for task_id in reversed(task_ids):
-                record, path = R.TASK_STATE, paths.task_state(task_id)
-                raw = js.read_bytes(path)
+                record, path = records.TASK_STATE, paths.task_state(task_id)
+                raw = json_store.read_bytes(path)
                 if raw is None:  # no runtime state yet: the definition's status counts
-                    record, path = R.TASK, paths.task_json(task_id)
-                    raw = js.read_bytes(path)
-                if raw and needle in raw and R.normalize(record, js.parse_json_bytes(raw, path), path)["status"] == status:
+                    record, path = records.TASK, paths.task_json(task_id)
+                    raw = json_store.read_bytes(path)
+                if raw and needle in raw and records.normalize(record, json_store.parse_json_bytes(raw, path), path)["status"] == status:
                     return True
         return False
 
     def load_tasks(self, task_ids: list[str]) -> list[dict[str, Any]]:
         """Merged tasks for the given ids, in order (read lazily, e.g. one epic at a time)."""
-        return js.load_tasks(self.paths, task_ids)
+        return json_store.load_tasks(self.paths, task_ids)
 
     def save_task_definition(self, task: dict[str, Any]) -> dict[str, Any]:
         """Write a task definition (status forced to `todo` on disk, as the reference does)."""
-        return js.write_task_definition(self.paths, task)
+        return json_store.write_task_definition(self.paths, task)
 
     def get_state(self, task_id: str) -> dict[str, Any] | None:
         """The task's runtime state, or None when it has none."""
-        return js.read_state(self.paths, task_id)
+        return json_store.read_state(self.paths, task_id)
 
     def save_state(self, task_id: str, state: dict[str, Any]) -> dict[str, Any]:
         """Write the task's runtime state atomically."""
-        return js.write_state(self.paths, task_id, state)
+        return json_store.write_state(self.paths, task_id, state)
 
     def delete_state(self, task_id: str) -> None:
         """Remove `.state/tasks/<id>.state.json`."""
-        js.remove_file(self.paths.task_state(task_id))
+        json_store.remove_file(self.paths.task_state(task_id))
 
     def read_task_spec(self, task_id: str) -> str:
         """The task's Markdown spec ('' when missing)."""
-        return js.read_spec(self.paths.task_spec(task_id))
+        return json_store.read_spec(self.paths.task_spec(task_id))
 
     def task_spec_or_none(self, task_id: str) -> str | None:
         """The task's spec verbatim, or None when the file is missing."""
-        return js.read_text(self.paths.task_spec(task_id))
+        return json_store.read_text(self.paths.task_spec(task_id))
 
     def write_task_spec(self, task_id: str, content: str) -> None:
         """Write the task's spec verbatim."""
-        js.write_spec(self.paths.task_spec(task_id), content)
+        json_store.write_spec(self.paths.task_spec(task_id), content)
 
     def delete_task_spec(self, task_id: str) -> None:
         """Remove `tasks/<id>.md`."""
-        js.remove_file(self.paths.task_spec(task_id))
+        json_store.remove_file(self.paths.task_spec(task_id))
 
     def delete_task(self, task_id: str) -> None:
         """Remove a task's definition, spec and state."""
         for path in (self.paths.task_json(task_id), self.paths.task_spec(task_id), self.paths.task_state(task_id)):
-            js.remove_file(path)
+            json_store.remove_file(path)
 
     # -- config --------------------------------------------------------------------------------------------
     def read_config(self) -> dict[str, Any]:
         """config.json as stored ({} when missing; corrupt raises)."""
-        return js.read_config(self.paths)
+        return json_store.read_config(self.paths)
 
 
     # -- sub-stores ----------------------------------------------------------------------------------------

@@ -7,12 +7,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from flowctl_core import changes, spec_md
+from flowctl_core import changes, records, spec_md
 from flowctl_core import config as cfg
-from flowctl_core import json_store as js
-from flowctl_core import records as R
-from flowctl_core.errors import CorruptFileError, FlowError, InvalidInputError, os_error_text
-from flowctl_db import FlowStore, location
+from flowctl_core.errors import FlowError, InvalidInputError, os_error_text
+from flowctl_db import FlowStore, inspection, location
 
 from . import lookup as ids_lookup
 from .applier import commit
@@ -82,23 +80,9 @@ SUPPORTED_SCHEMA_VERSIONS = (1, 2)
 _SUPPORTED_TEXT = "[" + ", ".join(str(v) for v in SUPPORTED_SCHEMA_VERSIONS) + "]"
 
 
-def _classify_json(path: Path) -> tuple[str, Any]:
-    """("missing", None) | ("unreadable", error) | ("invalid", parse error) | ("ok", parsed value) for a JSON file."""
-    try:
-        data = js.read_bytes(path)
-    except FlowError as err:
-        return "unreadable", str(err)
-    if data is None:
-        return "missing", None
-    try:
-        return "ok", js.parse_json_bytes(data, path)
-    except CorruptFileError as err:
-        return "invalid", err.detail
-
-
 def _read_meta(path: Path) -> tuple[str, Any]:
     """Classify meta.json like `_classify_json`, with the schema version as the value when it parses."""
-    kind, meta = _classify_json(path)
+    kind, meta = inspection.classify_json(path)
     if kind != "ok":
         return kind, meta
     version = meta.get("schema_version") if isinstance(meta, dict) else None
@@ -285,10 +269,10 @@ def _task_file_epic(name: str) -> str | None:
     return head if head and tail.isdigit() and tail.isascii() else None
 
 
-def _load(record: R.Record, path: Path, errors: list[str]) -> dict[str, Any] | None:
+def _load(record: records.Record, path: Path, errors: list[str]) -> dict[str, Any] | None:
     """Load one record file; a corrupt or unreadable one becomes an error naming it (never skipped silently)."""
     try:
-        return js.load_record(record, path)
+        return inspection.load_record(record, path)
     except FlowError as err:
         errors.append(str(err))
         return None
@@ -315,10 +299,10 @@ class _TaskScan:
         errors: list[str] = []
         join = os.path.join
         for name in self._names.get(epic_id, ()):
-            task = _load(R.TASK, join(self._tasks_dir, name), errors)
+            task = _load(records.TASK, join(self._tasks_dir, name), errors)
             state_name = name[:-5] + ".state.json"
             if state_name in self._state_names:
-                _load(R.TASK_STATE, join(self._state_dir, state_name), errors)
+                _load(records.TASK_STATE, join(self._state_dir, state_name), errors)
             if task is not None:
                 # Keyed by the record's id, as the reference does (a later duplicate replaces an earlier one).
                 tasks[task["id"]] = task
@@ -355,14 +339,14 @@ def validate_epic(store: FlowStore, epic_id: str, scan: _TaskScan | None = None)
     warnings: list[str] = []
     epic_path = paths.epic_json(epic_id)  # a name too long for a file is refused here, not by a failing stat()
     if epic_path.exists():
-        _load(R.EPIC, epic_path, errors)
+        _load(records.EPIC, epic_path, errors)
     tasks, file_errors = scan.load(epic_id)
     errors += file_errors
     tasks_dir = str(paths.tasks)  # ids in `tasks` came from file names in that folder, so they are safe names
     prefix = epic_id + "."
     for tid in sorted(tasks):
         try:
-            body: str | None = js.read_spec(os.path.join(tasks_dir, tid + ".md"))
+            body: str | None = inspection.read_spec(os.path.join(tasks_dir, tid + ".md"))
         except FlowError:
             body = None
         if body is None:
@@ -408,7 +392,7 @@ def _epic_ids(store: FlowStore) -> list[str]:
             continue
         epic = None
         try:
-            epic = js.load_record(R.EPIC, store.paths.epics / name)
+            epic = inspection.load_record(records.EPIC, store.paths.epics / name)
         except FlowError:
             pass
         out.append(epic["id"] if epic is not None else name[:-5])
@@ -466,10 +450,8 @@ def _state_dir_check(store: FlowStore) -> dict[str, str]:
         state_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         return _check("state_dir_access", "fail", f"State dir not accessible: {os_error_text(err)}")
-    probe = state_dir / ".doctor-probe"
     try:
-        js.atomic_write(probe, "probe")
-        js.remove_file(probe)
+        inspection.probe_writable(state_dir)
     except (OSError, FlowError) as err:
         text = os_error_text(err) if isinstance(err, OSError) else str(err)
         return _check("state_dir_access", "fail", f"State dir not writable: {text}")
@@ -477,7 +459,7 @@ def _state_dir_check(store: FlowStore) -> dict[str, str]:
 
 
 def _config_check(store: FlowStore) -> dict[str, str]:
-    kind, value = _classify_json(store.paths.config)
+    kind, value = inspection.classify_json(store.paths.config)
     if kind == "missing":
         return _check("config", "warn", "config.json missing (run 'flowctl init')")
     if kind == "unreadable":
@@ -514,7 +496,7 @@ def _workflow_checks(store: FlowStore) -> list[dict[str, str]]:
     import shutil
 
     checks = []
-    kind, value = _classify_json(store.paths.config)
+    kind, value = inspection.classify_json(store.paths.config)
     backend = None
     if kind == "ok" and isinstance(value, dict) and isinstance(value.get("review"), dict):
         b = value["review"].get("backend")

@@ -50,8 +50,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flowctl_core import changes, ids, payloads
-from flowctl_core import state_machine as sm
+from flowctl_core import changes, ids, payloads, state_machine
 from flowctl_core.errors import (
     ConflictError,
     DependencyError,
@@ -103,7 +102,7 @@ def dependency_blocker(store: FlowStore, dep_id: str) -> str | None:
     dep = store.get_task(dep_id) if ids.is_task_id(dep_id) else None
     if dep is None:
         return f"{dep_id} not found"
-    if not sm.is_satisfied(dep["status"]):
+    if not state_machine.is_satisfied(dep["status"]):
         return f"{dep_id} is '{dep['status']}', not 'done'"
     return None
 
@@ -152,21 +151,21 @@ def start(store: FlowStore, task_id: str, actor: str, *, force: bool = False, no
                 why = dependency_blocker(store, dep)
                 if why is not None:
                     raise DependencyError(f"dependency unsatisfied: task {task_id} blocked by {why}")
-            if status == sm.IN_PROGRESS:
+            if status == state_machine.IN_PROGRESS:
                 if assignee and assignee != actor:
                     raise ConflictError(f"cross-actor violation: Cannot start task {task_id}: claimed by '{assignee}'")
-            elif status == sm.TODO:
+            elif status == state_machine.TODO:
                 if assignee and assignee != actor:
                     raise ConflictError(f"cross-actor violation: Cannot start task {task_id}: claimed by '{assignee}'")
-            elif status != sm.UP_FOR_RETRY:
+            elif status != state_machine.UP_FOR_RETRY:
                 raise InvalidTransitionError(
                     f"invalid transition: Cannot start task {task_id}: invalid transition '{status}' → 'in_progress'")
 
-        resume = status == sm.IN_PROGRESS and assignee == actor
+        resume = status == state_machine.IN_PROGRESS and assignee == actor
         # A retry is a fresh claim (fail released the previous one); --force on a foreign claim is a takeover.
-        takeover = bool(assignee) and assignee != actor and (force or status == sm.UP_FOR_RETRY)
+        takeover = bool(assignee) and assignee != actor and (force or status == state_machine.UP_FOR_RETRY)
         new = dict(state or {})
-        new["status"] = sm.IN_PROGRESS
+        new["status"] = state_machine.IN_PROGRESS
         new["assignee"] = actor if (not assignee or takeover) else assignee
         if takeover or not new.get("claimed_at"):
             new["claimed_at"] = fmt_z(now())
@@ -179,7 +178,7 @@ def start(store: FlowStore, task_id: str, actor: str, *, force: bool = False, no
         new.setdefault("retry_count", 0)
         new["updated_at"] = fmt_z(now())
 
-        result = {"id": task_id, "message": f"Task {task_id} started", "status": sm.IN_PROGRESS}
+        result = {"id": task_id, "message": f"Task {task_id} started", "status": state_machine.IN_PROGRESS}
         unchanged = resume and (note is None or note == (state or {}).get("claim_note"))
         if unchanged and not dry_run:
             return result  # D14: idempotent resume, nothing to write
@@ -332,9 +331,9 @@ def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = No
         status = task["status"]
         old = state or {}
         if not force:
-            if status == sm.DONE:
+            if status == state_machine.DONE:
                 raise InvalidTransitionError(f"invalid transition: Task {task_id} is already done")
-            if status != sm.IN_PROGRESS:
+            if status != state_machine.IN_PROGRESS:
                 raise InvalidTransitionError(f"invalid transition: Task {task_id} is '{status}', not 'in_progress'")
             assignee = old.get("assignee")
             if assignee and assignee != actor:
@@ -347,7 +346,7 @@ def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = No
         at = now()
         stamp = fmt_z(at)
         new = dict(old)
-        new["status"] = sm.DONE
+        new["status"] = state_machine.DONE
         new["completed_at"] = stamp
         new["evidence"] = stored_evidence
         new.pop("blocked_reason", None)
@@ -390,7 +389,7 @@ def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = No
     if preview is not None:
         return preview
 
-    result: dict[str, Any] = {"id": task_id, "message": f"Task {task_id} completed", "status": sm.DONE}
+    result: dict[str, Any] = {"id": task_id, "message": f"Task {task_id} completed", "status": state_machine.DONE}
     if duration is not None:
         result["duration_seconds"] = duration
     if warnings:
@@ -417,13 +416,13 @@ def block(store: FlowStore, task_id: str, reason: str, *, dry_run: bool = False)
     validate_task_id(task_id)
     with store.lock():
         task, state = _load(store, task_id)
-        if task["status"] == sm.DONE:
+        if task["status"] == state_machine.DONE:
             raise InvalidTransitionError(f"invalid transition: Cannot block task {task_id}: status is 'done'")
         text = reason.strip()
         if not text:
             raise InvalidInputError("validation error: Reason file is empty")
         new = dict(state or {})
-        new["status"] = sm.BLOCKED
+        new["status"] = state_machine.BLOCKED
         new["blocked_reason"] = text
         for key in ("completed_at", "duration_seconds", "final_rev"):
             new.pop(key, None)
@@ -433,7 +432,7 @@ def block(store: FlowStore, task_id: str, reason: str, *, dry_run: bool = False)
                                   *_event_ops(task_events.block_events(task_id))], dry_run)
     if preview is not None:
         return preview
-    return {"id": task_id, "message": f"Task {task_id} blocked", "status": sm.BLOCKED}
+    return {"id": task_id, "message": f"Task {task_id} blocked", "status": state_machine.BLOCKED}
 
 
 # ── fail ──────────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -450,7 +449,7 @@ def upstream_failure_targets(store: FlowStore, task_id: str) -> tuple[list[str],
     tasks = store.list_tasks(epic_id)
     by_id = {t["id"]: t for t in tasks}
     marks = propagate_upstream_failure(tasks, task_id, include_in_progress=False)
-    running = [t for t in transitive_dependents(tasks, task_id) if by_id[t]["status"] == sm.IN_PROGRESS]
+    running = [t for t in transitive_dependents(tasks, task_id) if by_id[t]["status"] == state_machine.IN_PROGRESS]
     return marks, running, by_id
 
 
@@ -468,7 +467,7 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
     with store.lock():
         task, state = _load(store, task_id)
         status = task["status"]
-        if not force and status != sm.IN_PROGRESS:
+        if not force and status != state_machine.IN_PROGRESS:
             raise InvalidTransitionError(f"invalid transition: Task {task_id} is '{status}', not 'in_progress'")
         max_retries = cfg.max_retries(store.read_config())
         old = state or {}
@@ -478,14 +477,14 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
         marks: list[str] = []
         running: list[str] = []
         if max_retries > 0 and retry_count < max_retries:
-            final = sm.UP_FOR_RETRY
+            final = state_machine.UP_FOR_RETRY
             new = dict(old)
             for key in ("claimed_at", "claim_note", *_ATTEMPT_RESULT):
                 new.pop(key, None)
             new["status"] = final
             new["retry_count"] = retry_count + 1
         else:
-            final = sm.FAILED
+            final = state_machine.FAILED
             new = dict(old)  # D16: assignee, claimed_at, retry_count, baseline_rev, evidence kept
             for key in ("completed_at", "blocked_reason", "duration_seconds", "final_rev", "summary"):
                 new.pop(key, None)
@@ -495,14 +494,14 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
         new["failure_reason"] = reason_text
         mutations.append(changes.set_task_state(task_id, new))
 
-        if final == sm.FAILED:
+        if final == state_machine.FAILED:
             marks, running, _ = upstream_failure_targets(store, task_id)
             for dep_id in marks:
                 dep_state = store.get_state(dep_id)
                 if dep_state is None:
-                    dep_state = blank_state(sm.UPSTREAM_FAILED)
+                    dep_state = blank_state(state_machine.UPSTREAM_FAILED)
                 else:
-                    dep_state = {**dep_state, "status": sm.UPSTREAM_FAILED, "updated_at": fmt_z(now())}
+                    dep_state = {**dep_state, "status": state_machine.UPSTREAM_FAILED, "updated_at": fmt_z(now())}
                 mutations.append(changes.set_task_state(dep_id, dep_state))
             mutations += _lock_release_ops(store, [task_id])  # a corrupt locks.json stops `fail` whole
         mutations += _event_ops(task_events.fail_events(task_id))
@@ -516,7 +515,7 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
         result["upstream_failed"] = marks
     if running:
         result["in_progress_dependents"] = running
-    if final == sm.UP_FOR_RETRY:
+    if final == state_machine.UP_FOR_RETRY:
         result["retry_count"] = retry_count + 1
     if max_retries > 0:
         result["max_retries"] = max_retries
@@ -542,23 +541,23 @@ def restart(store: FlowStore, task_id: str, *, force: bool = False, dry_run: boo
         if task_id not in by_id:
             raise NotFoundError(f"task not found: {task_id}")
         epic = store.get_epic(epic_id)
-        if epic is not None and epic.get("status") == sm.EPIC_DONE:
+        if epic is not None and epic.get("status") == state_machine.EPIC_DONE:
             raise InvalidInputError(f"validation error: Cannot restart task in closed epic {epic_id}")
         dependents = transitive_dependents(tasks, task_id)
         chain = [task_id, *dependents]
-        in_progress = [t for t in chain if by_id[t]["status"] == sm.IN_PROGRESS]
+        in_progress = [t for t in chain if by_id[t]["status"] == state_machine.IN_PROGRESS]
         if in_progress and not force:
             raise InvalidInputError(
                 f"validation error: Cannot restart: tasks in progress: {', '.join(in_progress)}. "
                 "Use --force to override.")
-        reset = [t for t in chain if by_id[t]["status"] != sm.TODO]
-        skipped = [t for t in chain if by_id[t]["status"] == sm.TODO]
+        reset = [t for t in chain if by_id[t]["status"] != state_machine.TODO]
+        skipped = [t for t in chain if by_id[t]["status"] == state_machine.TODO]
         result = {"cascade_from": task_id, "reset": reset, "skipped": skipped,
                   "in_progress_overridden": in_progress if force else []}
         if not reset:
             return result
         # Every file is read before anything is written: a corrupt phases.json or locks.json stops the restart.
-        mutations = [changes.set_task_state(tid, blank_state(sm.TODO)) for tid in reset]
+        mutations = [changes.set_task_state(tid, blank_state(state_machine.TODO)) for tid in reset]
         phases, _removed = store.phases.plan_reset(reset)
         if phases is not None:
             mutations.append(changes.put("phases", "", phases))
@@ -568,6 +567,40 @@ def restart(store: FlowStore, task_id: str, *, force: bool = False, dry_run: boo
             return result
         _commit(store, mutations, dry_run=False)
     return result
+
+
+def fail_text(data: dict[str, Any]) -> str:
+    """Plain output of `fail`: status line, retry line, propagation lines."""
+    lines = [f"Task {data['id']} {data['status']}"]
+    if data["status"] == "up_for_retry" and "retry_count" in data and "max_retries" in data:
+        lines.append(f"  retry {data['retry_count']}/{data['max_retries']} \u2014 will be retried on next run")
+    failed = data.get("upstream_failed") or []
+    if failed:
+        lines.append(f"  upstream_failed propagated to {len(failed)} downstream task(s):")
+        lines += [f"    {t}" for t in failed]
+    running = data.get("in_progress_dependents") or []
+    if running:
+        lines.append(f"  {len(running)} in-progress downstream task(s) left running (not marked upstream_failed):")
+        lines += [f"    {t}" for t in running]
+    return "\n".join(lines)
+
+
+def restart_text(task_id: str, data: dict[str, Any], dry_run: bool) -> str:
+    """Plain output of `restart` (normal and dry-run forms)."""
+    reset = data["reset"]
+    if dry_run:
+        forced = set(data["in_progress_overridden"])
+        lines = [f"Dry run \u2014 would restart {len(reset)} task(s):"]
+        lines += [f"  {t} -> todo{' (force)' if t in forced else ''}" for t in reset]
+        if data["skipped"]:
+            lines.append(f"Already todo: {', '.join(data['skipped'])}")
+        return "\n".join(lines)
+    if not reset:
+        return f"Nothing to restart \u2014 {task_id} and dependents already todo."
+    downstream = len(reset) - (1 if task_id in reset else 0)
+    lines = [f"Restarted from {task_id} (cascade: {downstream} downstream):", ""]
+    lines += [f"  {t}  -> todo{' (target)' if t == task_id else ''}" for t in reset]
+    return "\n".join(lines)
 
 
 def resolve_block_reason(reason: str | None, reason_file: str | None, positional: str | None = None) -> str:
@@ -587,7 +620,7 @@ def resolve_block_reason(reason: str | None, reason_file: str | None, positional
 
 
 __all__ = [
-    "DEFAULT_FAIL_REASON", "block", "dependency_blocker", "done", "fail", "format_duration", "normalize_evidence",
-    "parse_evidence", "resolve_block_reason", "restart", "start", "upstream_failure_targets", "validate_task_id",
-    "workspace_warning",
+    "DEFAULT_FAIL_REASON", "block", "dependency_blocker", "done", "fail", "fail_text", "format_duration",
+    "normalize_evidence", "parse_evidence", "resolve_block_reason", "restart", "restart_text", "start",
+    "upstream_failure_targets", "validate_task_id", "workspace_warning",
 ]

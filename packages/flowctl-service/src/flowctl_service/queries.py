@@ -14,11 +14,6 @@ from flowctl_core import ids
 from flowctl_core.errors import InvalidInputError, NotFoundError
 from flowctl_db import FlowStore
 
-# Status words accepted by `tasks --status` (the reference allows only the first four; the rest is an extension).
-TASK_STATUS_FILTERS = ("todo", "in_progress", "blocked", "done", "skipped", "failed", "up_for_retry",
-                       "upstream_failed")
-DOMAIN_FILTERS = ("frontend", "backend", "architecture", "testing", "docs", "ops", "general")
-
 # Runtime fields of a task's state that `show <task>` reports beyond the reference's assignee/claimed_at/claim_note.
 _EXTRA_RUNTIME = ("completed_at", "evidence", "blocked_reason", "duration_seconds", "retry_count", "summary")
 _TIMESTAMP_FIELDS = frozenset({"claimed_at", "completed_at"})

@@ -258,3 +258,67 @@ def queue(store: FlowStore, actor: str) -> dict[str, Any]:
 
     rows.sort(key=rank)
     return {"actor": actor, "epics": rows, "total": len(rows)}
+
+
+# ── plain text ──────────────────────────────────────────────────────────────────────────────────────────────────
+
+
+def ready_text(data: dict[str, Any]) -> str:
+    """Plain output of `ready` (the TTY form; the `ready` compact filter shortens it when piped)."""
+    actor = data["actor"]
+    lines = [f"Ready tasks for {data['epic']} (actor: {actor}):"]
+    if data["ready"]:
+        lines += [f"  {t['id']}: {t['title']}" for t in data["ready"]]
+    else:
+        lines.append("  (none)")
+    if data["in_progress"]:
+        lines += ["", "In progress:"]
+        for t in data["in_progress"]:
+            who = t["assignee"] or "unknown"
+            lines.append(f"  {t['id']}: {t['title']} [{who}]{' (you)' if who == actor else ''}")
+    if data["blocked"]:
+        lines += ["", "Blocked:"]
+        lines += [f"  {t['id']}: {t['title']} (by: {', '.join(t['blocked_by'])})" for t in data["blocked"]]
+    return "\n".join(lines)
+
+
+def next_text(data: dict[str, Any]) -> str:
+    """Plain output of `next`: `<status> <epic|task> <reason>`, or `none` (+ blocked epics)."""
+    status = data["status"]
+    if status == "work":
+        return f"work {data['task']} {data['reason']}"
+    if status in ("plan", "completion_review"):
+        return f"{status} {data['epic']} {data['reason']}"
+    if "blocked_epics" in data:
+        lines = ["none blocked_by_epic_deps"]
+        lines += [f"  {e}: {', '.join(deps)}" for e, deps in data["blocked_epics"].items()]
+        return "\n".join(lines)
+    return "none"
+
+
+def _icon(row: dict[str, Any]) -> str:
+    if row["status"] == "done":
+        return "\u2713"
+    if row["blocked_by"]:
+        return "\u2298"
+    return "\u25b6" if row["tasks"]["ready"] > 0 else "\u25cb"
+
+
+def queue_text(data: dict[str, Any]) -> str:
+    """Plain output of `queue` (not filtered): header, then per epic an icon line, a progress bar, a blank line."""
+    rows = data["epics"]
+    open_count = sum(1 for r in rows if r["status"] != "done")
+    out = [f"Queue ({open_count} open, {len(rows) - open_count} done):", ""]
+    for r in rows:
+        tc = r["tasks"]
+        cells = min(r["progress"] * 20 // 100, 20) if r["total_tasks"] else 0
+        bar = "\u2588" * cells + "\u2591" * (20 - cells)
+        out.append(f"  {_icon(r)} {r['id']}: {r['title']}")
+        out.append(f"    [{bar}] {r['progress']}%  done={tc['done']} ready={tc['ready']} todo={tc['todo']} "
+                   f"in_progress={tc['in_progress']} blocked={tc['blocked']}")
+        if r["blocked_by"]:
+            out.append(f"    \u2298 blocked by: {', '.join(r['blocked_by'])}")
+        elif r["depends_on_epics"]:
+            out.append(f"    \u2192 deps (resolved): {', '.join(r['depends_on_epics'])}")
+        out.append("")
+    return "\n".join(out) + "\n"

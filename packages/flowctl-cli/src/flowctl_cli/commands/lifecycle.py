@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
 from ..app import group
@@ -80,22 +78,6 @@ def block(
     return Result(data, text=data["message"])
 
 
-def fail_text(data: dict[str, Any]) -> str:
-    """Plain output of `fail`: status line, retry line, propagation lines."""
-    lines = [f"Task {data['id']} {data['status']}"]
-    if data["status"] == "up_for_retry" and "retry_count" in data and "max_retries" in data:
-        lines.append(f"  retry {data['retry_count']}/{data['max_retries']} \u2014 will be retried on next run")
-    failed = data.get("upstream_failed") or []
-    if failed:
-        lines.append(f"  upstream_failed propagated to {len(failed)} downstream task(s):")
-        lines += [f"    {t}" for t in failed]
-    running = data.get("in_progress_dependents") or []
-    if running:
-        lines.append(f"  {len(running)} in-progress downstream task(s) left running (not marked upstream_failed):")
-        lines += [f"    {t}" for t in running]
-    return "\n".join(lines)
-
-
 @app.command("fail")
 def fail(
     id: str = typer.Argument(..., help="Task ID"),
@@ -113,25 +95,7 @@ def fail(
     if st.dry_run:
         return Result(data, raw=True)
     payload = {k: v for k, v in data.items() if k not in ("retry_count", "max_retries")}
-    return Result(payload, text=fail_text(data))
-
-
-def restart_text(task_id: str, data: dict[str, Any], dry_run: bool) -> str:
-    """Plain output of `restart` (normal and dry-run forms)."""
-    reset = data["reset"]
-    if dry_run:
-        forced = set(data["in_progress_overridden"])
-        lines = [f"Dry run \u2014 would restart {len(reset)} task(s):"]
-        lines += [f"  {t} -> todo{' (force)' if t in forced else ''}" for t in reset]
-        if data["skipped"]:
-            lines.append(f"Already todo: {', '.join(data['skipped'])}")
-        return "\n".join(lines)
-    if not reset:
-        return f"Nothing to restart \u2014 {task_id} and dependents already todo."
-    downstream = len(reset) - (1 if task_id in reset else 0)
-    lines = [f"Restarted from {task_id} (cascade: {downstream} downstream):", ""]
-    lines += [f"  {t}  -> todo{' (target)' if t == task_id else ''}" for t in reset]
-    return "\n".join(lines)
+    return Result(payload, text=lifecycle.fail_text(data))
 
 
 @app.command("restart")
@@ -149,7 +113,7 @@ def restart(
     preview = dry_run or st.dry_run  # the global flag is hoisted to the root, so it lands in st.dry_run
     store = workflow_store()
     data = lifecycle.restart(store, id, force=force, dry_run=preview)
-    text = restart_text(id, data, preview)
+    text = lifecycle.restart_text(id, data, preview)
     if preview:
         payload = {"already_todo": data["skipped"], "dry_run": True,
                    "in_progress_overridden": data["in_progress_overridden"], "would_reset": data["reset"]}

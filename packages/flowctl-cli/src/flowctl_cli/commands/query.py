@@ -7,14 +7,14 @@ from typing import Optional
 import click
 import typer
 
+from flowctl_core.records import DOMAINS
+from flowctl_core.state_machine import TASK_STATUS_CHOICES
+
 from ..app import group
 from ..output import Result
 
 app = group("Query commands")
 
-# Kept in step with flowctl_service.queries (not imported here: the service loads only inside command bodies).
-_STATUSES = ("todo", "in_progress", "blocked", "done", "skipped", "failed", "up_for_retry", "upstream_failed")
-_DOMAINS = ("frontend", "backend", "architecture", "testing", "docs", "ops", "general")
 
 
 @app.command("show")
@@ -42,9 +42,9 @@ def epics() -> Result:
 @app.command("tasks")
 def tasks(
     epic: Optional[str] = typer.Option(None, "--epic", help="Filter by epic ID"),
-    status: Optional[str] = typer.Option(None, "--status", click_type=click.Choice(_STATUSES),
+    status: Optional[str] = typer.Option(None, "--status", click_type=click.Choice(TASK_STATUS_CHOICES),
                                          help="Filter by status"),
-    domain: Optional[str] = typer.Option(None, "--domain", click_type=click.Choice(_DOMAINS),
+    domain: Optional[str] = typer.Option(None, "--domain", click_type=click.Choice(DOMAINS),
                                          help="Filter by domain"),
 ) -> Result:
     """List tasks."""

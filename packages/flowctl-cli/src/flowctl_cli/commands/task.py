@@ -7,12 +7,14 @@ from typing import Optional
 import click
 import typer
 
+from flowctl_core.records import DOMAINS
+
 from ..app import group
 from ..output import Result, preview_of
 
 app = group("Task commands")
 
-_DOMAINS = click.Choice(["frontend", "backend", "architecture", "testing", "docs", "ops", "general"])
+_DOMAINS = click.Choice(DOMAINS)
 
 
 def _store():  # noqa: ANN202 - FlowStore, imported lazily

@@ -24,8 +24,8 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from flowctl_db import FlowStore
 from flowctl_service.board import COLUMNS, BoardReader, time_left
+from flowctl_service.workspace import FlowStore
 
 # Per status: bar character (readable without colour) and style.
 STATUS_LOOK: dict[str, tuple[str, str]] = {

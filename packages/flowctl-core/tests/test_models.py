@@ -410,6 +410,16 @@ def test_schemas_entry_point_writes_files(tmp_path):
     assert S.main([]) == 2
 
 
+def test_write_schemas_writes_only_the_named_records_in_the_committed_form(tmp_path):
+    from flowctl_core import schemas as S
+
+    written = S.write_schemas(tmp_path / "out", ["task", "epic"])
+    assert [p.name for p in written] == ["epic.schema.json", "task.schema.json"]
+    text = written[0].read_text(encoding="utf-8")
+    assert text == S.render(M.json_schemas()["epic"]) and text.endswith("}\n")
+    assert json.loads(text)["title"] == "Epic"
+
+
 def test_scout_cache_entry_key():
     entry = M.ScoutCacheEntry(scout_type="cap/x", commit="abc:def", result="plain text")
     assert entry.key == "cap/x:abc:def"

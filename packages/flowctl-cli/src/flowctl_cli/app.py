@@ -78,6 +78,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "phase": ("phase", "group", "Epic-level pipeline phase progression"),
     "plan-depth": ("plan_depth", "plan-depth", "Classify request depth for adaptive plan step selection"),
     "watch": ("watch", "watch", "Live terminal board of epics and tasks (needs flowctl-cli[tui])"),
+    "schema": ("schema", "schema", "Print or write the JSON Schema of the on-disk records"),
 }
 
 

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from .json_store import atomic_write
 from .models import json_schemas
 
 
-def write_schemas(outdir: Path) -> list[Path]:
-    """Write one `<name>.schema.json` per record into `outdir` (created if needed); return the paths written."""
+def file_name(name: str) -> str:
+    """The file a record's schema is written to: `<name>.schema.json`."""
+    return f"{name}.schema.json"
+
+
+def render(schema: dict[str, Any]) -> str:
+    """The committed text of a schema: sorted keys, two-space indent, raw UTF-8, final newline."""
+    return json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def write_schemas(outdir: Path, names: Iterable[str] | None = None) -> list[Path]:
+    """Write one `<name>.schema.json` per record (all, or `names`) into `outdir` (created if needed); return the paths."""
+    schemas = json_schemas()
     written = []
-    for name, schema in sorted(json_schemas().items()):
-        path = Path(outdir) / f"{name}.schema.json"
-        atomic_write(path, json.dumps(schema, indent=2, ensure_ascii=False, sort_keys=True) + "\n")
+    for name in sorted(schemas if names is None else names):
+        path = Path(outdir) / file_name(name)
+        atomic_write(path, render(schemas[name]))
         written.append(path)
     return written
 

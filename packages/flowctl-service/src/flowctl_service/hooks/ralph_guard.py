@@ -44,7 +44,14 @@ def run(ctx: HookContext) -> Outcome:
     if ctx.env.get("FLOW_RALPH") != "1":
         return Outcome()
     guard = _Guard(ctx)
-    guard.log(f"[{ctx.env.get('FLOW_RALPH')}] Hook called")
+    try:
+        return _dispatch(guard)
+    finally:
+        guard.flush_log()
+
+
+def _dispatch(guard: _Guard) -> Outcome:
+    guard.log(f"[{guard.env.get('FLOW_RALPH')}] Hook called")
     event = text_at(guard.data, "hook_event_name")
     tool = text_at(guard.data, "tool_name")
     guard.log(f"  -> Event: {event}, Tool: {tool}")
@@ -128,6 +135,7 @@ class _Guard:
         run_dir = self.env.get("RUN_DIR", "")
         self.run_dir = Path(run_dir) if run_dir and os.path.isdir(run_dir) else None
         self.stem = f"ralph-guard-{repo_key(ctx.cwd)}-{session_key(self.session)}"
+        self.log_lines: list[str] = []
 
     # -- files ---------------------------------------------------------------------------------------------
     def state_file(self) -> Path:
@@ -135,15 +143,19 @@ class _Guard:
         return (self.run_dir or self.ctx.temp_dir()) / f"{self.stem}.json"
 
     def log(self, line: str) -> None:
-        """Append to `$RUN_DIR/guard-debug.log`, else to this session's own log in the temp dir (best effort)."""
+        """Note a debug line; `flush_log` writes this call's lines at once."""
+        self.log_lines.append(line)
+
+    def flush_log(self) -> None:
+        """Append the lines to `$RUN_DIR/guard-debug.log`, else to this session's log in the temp dir (best effort)."""
         from flowctl_core.errors import FlowError
         from flowctl_db import session_files
 
-        if self.ctx.dry_run:
+        if self.ctx.dry_run or not self.log_lines:
             return
         path = self.run_dir / "guard-debug.log" if self.run_dir else self.ctx.temp_dir() / f"{self.stem}.log"
-        try:
-            session_files.append_log(path, line, LOG_MAX_BYTES)
+        try:  # one append (one fsync) per call, not one per line
+            session_files.append_log(path, "\n".join(self.log_lines), LOG_MAX_BYTES)
         except (FlowError, OSError):
             pass
 

@@ -7,12 +7,14 @@ from typing import Optional
 import click
 import typer
 
+from flowctl_core.state_machine import REVIEW_WORDS
+
 from ..app import group
 from ..output import Result, preview_of
 
 app = group("Epic commands")
 
-_REVIEW = click.Choice(["ship", "needs_work", "unknown"])
+_REVIEW = click.Choice(REVIEW_WORDS)
 
 
 def _store():  # noqa: ANN202 - FlowStore, imported lazily

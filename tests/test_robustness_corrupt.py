@@ -21,7 +21,7 @@ from flowctl_runner import Flowctl, init_git_repo
 
 from flowctl_core.errors import CorruptFileError
 from flowctl_db import FlowStore
-from flowctl_service import pipeline, worker_phases
+from flowctl_service import memory, pipeline, worker_phases
 
 E, E2 = "fn-1-work", "fn-2-other"
 T1, T2, T3 = f"{E}.1", f"{E}.2", f"{E}.3"
@@ -330,29 +330,33 @@ def test_store_phases_corrupt_file(ws: Flowctl, payload: bytes) -> None:
         refuses(path, lambda: store.phases.plan_reset([T1]))
 
 
-def test_store_memory_index_keeps_bad_lines(ws: Flowctl) -> None:
-    # The reference dropped index lines that did not parse on its next rewrite; they are skipped and kept.
+def _memory_on(ws: Flowctl) -> FlowStore:
+    ws.ok("config", "set", "memory.enabled", "true")
     store = FlowStore(ws.flow)
-    store.memory.init()
-    first = store.memory.add("pitfall", "Never trust a cached token")
+    memory.init(store)
+    return store
+
+
+@pytest.mark.parametrize("bad", [b"{not json", b"[1, 2]", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000],
+                         ids=["not json", "not an object", "not UTF-8", "nested too deeply"])
+def test_store_memory_index_with_a_bad_line_is_reported_and_kept(ws: Flowctl, bad: bytes) -> None:
+    # The reference skipped such lines and dropped them on its next rewrite; we name the file and never rewrite it.
+    store = _memory_on(ws)
+    memory.add_entry(store, "dev", "pitfall", "Never trust a cached token")
     index = store.memory.index_path
-    bad = [b"{not json", b"[1, 2]", b"\xff\xfe", b"[" * 100_000 + b"]" * 100_000]
-    index.write_bytes(index.read_bytes() + b"\n".join(bad) + b"\n")
-    assert [e["id"] for e in store.memory.index()] == [first["id"]]
-    second = store.memory.add("convention", "Tabs are two spaces wide")
-    lines = index.read_bytes().split(b"\n")
-    assert lines[1:5] == bad
-    assert [e["id"] for e in store.memory.index()] == [first["id"], second["id"]]
+    index.write_bytes(index.read_bytes() + bad + b"\n")
+    refuses(index, store.memory.index)
+    refuses(index, lambda: memory.add_entry(store, "dev", "convention", "Tabs are two spaces wide"))
+    refuses(index, lambda: memory.search(store, "token"))
 
 
 def test_store_memory_stats_corrupt_file(ws: Flowctl) -> None:
-    store = FlowStore(ws.flow)
-    store.memory.init()
-    entry = store.memory.add("decision", "Use flock for the store lock")
+    store = _memory_on(ws)
+    memory.add_entry(store, "dev", "decision", "Use flock for the store lock")
     path = corrupt(ws, "memory/stats.json", b'{"1": {"refs": ')
     refuses(path, store.memory.stats)
-    refuses(path, lambda: store.memory.record_refs([entry["id"]]))
-    refuses(path, lambda: store.memory.gc(days=0))
+    refuses(path, lambda: memory.inject(store, "dev"))
+    refuses(path, lambda: memory.gc(store, "dev", days=0))
 
 
 def test_corrupt_coordination_files_never_hide_a_finished_task(ws: Flowctl) -> None:

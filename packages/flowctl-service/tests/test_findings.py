@@ -134,6 +134,10 @@ def test_read_review_errors(tmp_path):
         findings.read_review("nope")
     with pytest.raises(InvalidInputError, match="Is a directory"):
         findings.read_review(str(tmp_path))
+    big = tmp_path / "huge.txt"
+    big.write_bytes(b"x" * (1024 * 1024 + 1))
+    with pytest.raises(InvalidInputError, match=r"^Failed to read file .*huge.txt: content is larger than"):
+        findings.read_review(str(big))
 
 
 # ── registration ──────────────────────────────────────────────────────────────────────────────────────────────

@@ -210,21 +210,16 @@ def parse(data: bytes) -> dict[str, Any]:
 
 
 def read_review(path: str) -> bytes:
-    """The raw bytes of `path`, or of stdin for `-`, with the reference's error texts."""
-    import sys
+    """The raw bytes of `path`, or of stdin for `-` (capped at 1 MiB), with the reference's error texts."""
+    from flowctl_core.errors import InvalidInputError
 
-    from flowctl_core.errors import InvalidInputError, os_error_text
+    from .user_content import ContentError, read_bytes
 
-    if path == "-":
-        try:
-            return sys.stdin.buffer.read()
-        except OSError as err:
-            raise InvalidInputError(f"Failed to read stdin: {os_error_text(err)}") from err
     try:
-        with open(path, "rb") as f:
-            return f.read()
-    except OSError as err:
-        raise InvalidInputError(f"Failed to read file {path}: {os_error_text(err)}") from err
+        return read_bytes(path)
+    except ContentError as err:
+        where = "stdin" if path == "-" else f"file {path}"
+        raise InvalidInputError(f"Failed to read {where}: {err}") from err
 
 
 def register_epic(epic_id: str | None) -> str:

@@ -21,15 +21,13 @@ def review_backend(
     import os
 
     from flowctl_service import review_backend as service
-    from flowctl_service.workspace import open_store
 
-    from ..context import state
+    from ..context import read_store, state
 
-    cwd = state().cwd
-    st = open_store(cwd)
+    st = read_store()
     found = service.backend(st, dict(os.environ))
     if compare is not None or epic is not None:
-        data = service.compare(st, cwd, compare, epic)
+        data = service.compare(st, state().cwd, compare, epic)
         if data is not None:
             return Result(data, text=service.compare_text(data))
     return Result(found, text=found["backend"])
@@ -45,17 +43,16 @@ def parse_findings(
     """Extract structured findings from review output."""
     from flowctl_service import findings
 
-    from ..context import state
+    from ..context import state, store
     from ..output import warn
 
     data = findings.parse(findings.read_review(file))
     if register:
-        from flowctl_service.workspace import require_store, resolve_actor
+        from flowctl_service.workspace import resolve_actor
 
-        cli = state()
         findings.register_epic(epic)
-        preview = findings.register(require_store(cli.cwd), resolve_actor(cli.cwd), epic, data, source,
-                                    dry_run=cli.dry_run)
+        preview = findings.register(store(), resolve_actor(state().cwd), epic, data, source,
+                                    dry_run=state().dry_run)
         if preview is not None:
             return Result(preview, raw=True)
     if not state().json:

@@ -14,11 +14,9 @@ app = group("Stats dashboard: summary, trends, tokens, DORA metrics")
 
 def _store():
     """The store of `<cwd>/.flow`, not required to exist (stats then reports zeros and creates nothing)."""
-    from flowctl_service.workspace import open_store
+    from ..context import read_store
 
-    from ..context import state
-
-    return open_store(state().cwd)
+    return read_store()
 
 
 def _result(data: dict, text: str) -> Result:

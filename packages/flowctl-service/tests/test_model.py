@@ -151,11 +151,12 @@ class FlowModel(RuleBasedStateMachine):
         result = lifecycle.fail(self.store, task, reason="broke")
         assert result["status"] == "failed"  # no max_retries configured: a failure is final
         self.tasks[task]["status"] = "failed"
-        for dependent in self._downstream(task):
-            if self.tasks[dependent]["status"] != "in_progress":
-                self.tasks[dependent]["status"] = "upstream_failed"
-        assert sorted(result.get("upstream_failed", [])) == sorted(
-            t for t in self._downstream(task) if self.tasks[t]["status"] == "upstream_failed")
+        # §6.5: dependents that are satisfied (done, skipped), already failed, or still running are left alone.
+        untouched = {"in_progress", "done", "skipped", "failed", "upstream_failed"}
+        marked = [t for t in self._downstream(task) if self.tasks[t]["status"] not in untouched]
+        for dependent in marked:
+            self.tasks[dependent]["status"] = "upstream_failed"
+        assert sorted(result.get("upstream_failed", [])) == sorted(marked)
         self.locks = {f: t for f, t in self.locks.items() if t != task}
 
     @precondition(lambda self: self.tasks)

@@ -163,6 +163,7 @@ def test_board_shows_what_another_process_changes(board):
 def test_watch_command_errors(board):
     assert board.fail("watch", "--epic", "fn-9-nope").error == "Epic fn-9-nope not found"
     assert "--interval" in board.fail("watch", "--interval", "0").error
+    assert board.fail("watch").error.startswith("flowctl watch needs a terminal")  # piped: no escape codes
     no_flow = Flowctl(board.cwd.parent)
     assert no_flow.fail("watch").code == 1
 

@@ -36,6 +36,10 @@ def watch(
     if epic is not None:
         lookup.epic_id(epic)
         lookup.epic(flow, epic)
+    import sys
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        raise InvalidInputError("flowctl watch needs a terminal (stdin and stdout); agents read `flowctl status`")
     if no_color:
         import os
 

@@ -141,6 +141,7 @@ class WatchApp(App):
         self.filter_text = ""
         self.epic_events_only = epic is not None
         self.graph_stale = True
+        self.shown_spec = ""
         self.loaded = False  # every epic's progress bar is filled (set once the background read is merged)
         self.updates = 0  # board refreshes applied after a change on disk (tests and the benchmark wait on it)
 
@@ -236,6 +237,8 @@ class WatchApp(App):
         summary = self.reader.summary()
         parts = [f"{summary['epics']} epics", f"{summary['tasks']} tasks"]
         parts += [f"{n} {s.replace('_', ' ')}" for s, n in sorted(summary["counts"].items())]
+        if self.reader.pending:
+            parts.append(f"counting {len(self.reader.pending)} more epics…")
         if self.filter_text:
             parts.append(f"filter: {self.filter_text!r}")
         if self.reader.errors:
@@ -275,10 +278,13 @@ class WatchApp(App):
         details = self.reader.details(self.current_task) if self.current_task else None
         if details is None:
             meta.update(Text("Select a task (tab to the columns, arrows or j/k)", style="italic"))
+            self.shown_spec = ""
             spec.update("")
             return
         meta.update(_details_text(details))
-        spec.update(details["spec"])
+        if details["spec"] != self.shown_spec:  # Markdown re-renders its whole tree: only when the text changed
+            self.shown_spec = details["spec"]
+            spec.update(details["spec"])
 
     def refresh_activity(self) -> None:
         events = self.query_one("#events", DataTable)

@@ -454,6 +454,8 @@ def measure_watch(python: str, flowctl: str, ws: Any, runs: int, env: dict[str, 
 
     opens: list[float] = []
     loaded: list[float] = []
+    cpu: list[float] = []
+    idle: list[float] = []
     updates: list[float] = []
     polls: list[float] = []
     for k in range(runs):
@@ -469,9 +471,11 @@ def measure_watch(python: str, flowctl: str, ws: Any, runs: int, env: dict[str, 
             shutil.rmtree(copy.root, ignore_errors=True)
         opens.append(doc["open_ms"])
         loaded.append(doc["loaded_ms"])
+        cpu.append(doc["open_cpu_ms"])
+        idle.append(doc["idle_poll_ms"])
         updates += doc["update_ms"]
         polls += doc["poll_ms"]
-    return {"tasks": ws.total_tasks, "open_ms": opens, "loaded_ms": loaded, "update_ms": updates, "poll_ms": polls}
+    return {"tasks": ws.total_tasks, "open_ms": opens, "open_cpu_ms": cpu, "idle_poll_ms": idle, "loaded_ms": loaded, "update_ms": updates, "poll_ms": polls}
 
 
 def print_watch(results: list[dict[str, Any]]) -> None:
@@ -484,9 +488,10 @@ def print_watch(results: list[dict[str, Any]]) -> None:
         op, lo, up, po = (statistics.median(r[k]) for k in ("open_ms", "loaded_ms", "update_ms", "poll_ms"))
         verdict = "PASS" if op <= WATCH_OPEN_MS and up <= WATCH_UPDATE_MS else "FAIL"
         print(f"  {r['tasks']:>6} tasks: open {op:6.0f} ms (max {max(r['open_ms']):.0f}, target {WATCH_OPEN_MS:.0f})"
-              f"   all bars {lo:6.0f} ms"
+              f" cpu {statistics.median(r['open_cpu_ms']):5.0f} ms   all bars {lo:6.0f} ms"
               f"   update {up:5.0f} ms (max {max(r['update_ms']):.0f}, target {WATCH_UPDATE_MS:.0f})"
-              f"   poll {po:4.0f} ms (max {max(r['poll_ms']):.0f})   {verdict}")
+              f"   poll {po:4.0f} ms (max {max(r['poll_ms']):.0f}, idle {statistics.median(r['idle_poll_ms']):.2f})"
+              f"   {verdict}")
 
 
 def parse_sizes(text: str) -> list[int]:

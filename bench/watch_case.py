@@ -9,10 +9,13 @@ interval. Figures, printed as one JSON line:
 * `open_ms`: from the parent's spawn of this process (CLOCK_MONOTONIC, shared by both) to the mounted board —
   the epic list and the first open epic's columns, details and activity drawn, ready for keys;
 * `loaded_ms`: until every epic's progress bar is filled too (the other epics' statuses are read in a thread);
+* `open_cpu_ms`, `loaded_cpu_ms`: the CPU time this process had used by then (all threads, start-up included) —
+  the wall times above stretch with the machine's load, the CPU time much less;
 * `update_ms`: for each update, another process (`flowctl start <ready task>`) claims a task of the epic on
   screen; the latency runs from the state file's mtime (the moment the write landed) to the board showing the
   task in the "in progress" column;
-* `poll_ms`: time spent in the app applying each of those changes (the part that blocks the UI).
+* `poll_ms`: time spent in the app applying each of those changes (the part that blocks the UI);
+* `idle_poll_ms`: one check for changes when nothing changed (median of 5), paid every interval.
 """
 
 from __future__ import annotations
@@ -59,9 +62,17 @@ def main() -> int:
         async with app.run_test(size=(160, 45)) as pilot:
             await pilot.pause()
             result["open_ms"] = (time.monotonic() - args.spawned_at) * 1000
+            result["open_cpu_ms"] = time.process_time() * 1000
             while not app.loaded:
                 await pilot.pause(0.005)
             result["loaded_ms"] = (time.monotonic() - args.spawned_at) * 1000
+            result["loaded_cpu_ms"] = time.process_time() * 1000
+            idle = []
+            for _ in range(5):  # a check when nothing changed: what the app pays every interval
+                t = time.perf_counter()
+                app.reader.poll()
+                idle.append((time.perf_counter() - t) * 1000)
+            result["idle_poll_ms"] = sorted(idle)[2]
             epic = app.current_epic
             todo = app.reader.statuses.get(epic, {})
             targets = [t for t in meta["ready_todo"] if t.startswith(f"{epic}.") and todo.get(t) == "todo"]

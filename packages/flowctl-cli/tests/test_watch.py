@@ -147,12 +147,16 @@ def test_board_shows_what_another_process_changes(board):
             await flowctl("done", f"{E}.2", "--summary", "ok")
             await wait_for(pilot, lambda: column(app, "done") == [f"{E}.1", f"{E}.2"])
             assert column(app, "progress") == []
+            assert "2/4" in str(app.query_one("#epic-list").get_option(E).prompt)  # the progress bar follows
+            # the activity tab: the newest event first, then a lock taken while it shows
+            await pilot.press("2")
+            events = app.query_one("#events")
+            assert events.get_row_at(0)[1] in ("completed", "task_completed")
+            assert app.query_one("#locks").row_count == 0
             await flowctl("lock", "--task", f"{E}.4", "--files", "src/auth.py")
             await wait_for(pilot, lambda: app.query_one("#locks").row_count == 1)
-            # the epic's progress bar and the event log follow
-            assert "2/4" in str(app.query_one("#epic-list").get_option(E).prompt)
-            events = app.query_one("#events")
-            assert events.get_row_at(0)[1] in ("completed", "task_completed", "task_state.set", "task.done")
+            assert app.query_one("#locks").get_row_at(0)[:3] == ["src/auth.py", f"{E}.4", "write"]
+            await pilot.press("1")
             # a new task created elsewhere appears in its column
             await flowctl("task", "create", "--epic", E, "--title", "Late addition")
             await wait_for(pilot, lambda: f"{E}.5" in column(app, "todo"))

@@ -128,6 +128,7 @@ class BoardReader:
         self.clock = clock
         self.epics: dict[str, dict[str, Any]] = {}
         self.statuses: dict[str, dict[str, str]] = {}  # epic id -> task id -> status
+        self._counts: dict[str, dict[str, int]] = {}  # epic id -> status -> count (dropped when statuses change)
         self.tasks: dict[str, dict[str, dict[str, Any]]] = {}  # loaded epics: epic id -> task id -> board row
         self.events: list[dict[str, Any]] = []  # newest last
         self.locks: list[dict[str, Any]] = []
@@ -200,6 +201,7 @@ class BoardReader:
         """Adopt statuses read by `read_pending`; what `poll` read meanwhile is newer and wins."""
         for epic_id, statuses in found.items():
             self.statuses[epic_id] = {**statuses, **self.statuses.get(epic_id, {})}
+            self._counts.pop(epic_id, None)
             self.pending.pop(epic_id, None)
 
     def _guard(self, what: str, read: Callable[[], Any]) -> Any:
@@ -324,6 +326,7 @@ class BoardReader:
             return
         status = self._guard(task_id, lambda: self.store.task_status(task_id))
         statuses = self.statuses.setdefault(epic_id, {})
+        self._counts.pop(epic_id, None)
         if status is None:
             statuses.pop(task_id, None)
         else:
@@ -334,16 +337,25 @@ class BoardReader:
 
     # ── views ────────────────────────────────────────────────────────────────────────────────────────────────
 
-    def epic_rows(self) -> list[dict[str, Any]]:
-        """One row per epic (with tasks, or shown by --epic): id, title, status, total, counts by status."""
-        ids = sorted(set(self.epics) | set(self.statuses) | set(self.pending), key=_epic_sort_key)
+    def _epic_ids(self) -> list[str]:
         if self.epic is not None:
-            ids = [self.epic]
-        rows = []
-        for epic_id in ids:
-            counts: dict[str, int] = {}
+            return [self.epic]
+        return sorted(set(self.epics) | set(self.statuses) | set(self.pending), key=_epic_sort_key)
+
+    def counts(self, epic_id: str) -> dict[str, int]:
+        """Tasks of the epic by status (kept until a status of that epic changes)."""
+        counts = self._counts.get(epic_id)
+        if counts is None:
+            counts = self._counts[epic_id] = {}
             for status in self.statuses.get(epic_id, {}).values():
                 counts[status] = counts.get(status, 0) + 1
+        return counts
+
+    def epic_rows(self) -> list[dict[str, Any]]:
+        """One row per epic (with tasks, or shown by --epic): id, title, status, total, counts by status."""
+        rows = []
+        for epic_id in self._epic_ids():
+            counts = self.counts(epic_id)
             epic = self.epics.get(epic_id) or {}
             rows.append({"id": epic_id, "title": epic.get("title", ""), "status": epic.get("status", "open"),
                          "total": sum(counts.values()), "done": counts.get("done", 0) + counts.get("skipped", 0),
@@ -411,11 +423,12 @@ class BoardReader:
 
     def summary(self) -> dict[str, Any]:
         """Counts for the header: epics, tasks, by status."""
-        counts: dict[str, int] = {}
-        for statuses in self.statuses.values():
-            for status in statuses.values():
-                counts[status] = counts.get(status, 0) + 1
-        return {"epics": len(self.epic_rows()), "tasks": sum(counts.values()), "counts": counts}
+        ids = self._epic_ids()
+        total: dict[str, int] = {}
+        for epic_id in ids:
+            for status, n in self.counts(epic_id).items():
+                total[status] = total.get(status, 0) + n
+        return {"epics": len(ids), "tasks": sum(total.values()), "counts": total}
 
 
 def _epic_sort_key(epic_id: str) -> tuple[int, str]:

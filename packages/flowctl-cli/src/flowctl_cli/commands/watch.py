@@ -17,7 +17,7 @@ def watch(
     epic: str = typer.Option(None, "--epic", help="Show only this epic"),
     light: bool = typer.Option(False, "--light", help="Start with the light theme (t toggles)"),
     no_color: bool = typer.Option(False, "--no-color", help="No colours (also NO_COLOR=1)"),
-    interval: float = typer.Option(0.5, "--interval", help="Seconds between checks for changes (0.1-10)"),
+    interval: float = typer.Option(0.3, "--interval", help="Seconds between checks for changes (0.1-10)"),
 ) -> int:
     """Live board of epics and tasks, details, activity and graph (read-only; q quits)."""
     from flowctl_core.errors import InvalidInputError

@@ -128,7 +128,7 @@ class WatchApp(App):
         Binding("l", "column(1)", "Right", show=False),
     ]
 
-    def __init__(self, store: FlowStore, epic: str | None = None, *, dark: bool = True, interval: float = 0.5,
+    def __init__(self, store: FlowStore, epic: str | None = None, *, dark: bool = True, interval: float = 0.3,
                  clock: Callable[[], datetime] | None = None, label: str | None = None) -> None:
         super().__init__()
         self.reader = BoardReader(store, epic, **({"clock": clock} if clock else {}))
@@ -141,6 +141,7 @@ class WatchApp(App):
         self.filter_text = ""
         self.epic_events_only = epic is not None
         self.graph_stale = True
+        self.activity_stale = True
         self.shown_spec = ""
         self.loaded = False  # every epic's progress bar is filled (set once the background read is merged)
         self.updates = 0  # board refreshes applied after a change on disk (tests and the benchmark wait on it)
@@ -286,7 +287,12 @@ class WatchApp(App):
             self.shown_spec = details["spec"]
             spec.update(details["spec"])
 
-    def refresh_activity(self) -> None:
+    def refresh_activity(self, force: bool = False) -> None:
+        """Redraw the activity tables now if their tab is showing; otherwise when it is next shown."""
+        self.activity_stale = True
+        if not force and self.query_one("#tabs", TabbedContent).active != "activity":
+            return
+        self.activity_stale = False
         events = self.query_one("#events", DataTable)
         events.clear()
         epic = self.current_epic if self.epic_events_only else None
@@ -340,8 +346,11 @@ class WatchApp(App):
         body.update(_graph_text(graph))
 
     def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        # Hidden tabs are redrawn when shown: a change on disk costs only what is on screen.
         if event.pane.id == "graph" and self.graph_stale:
             self.refresh_graph(force=True)
+        elif event.pane.id == "activity" and self.activity_stale:
+            self.refresh_activity(force=True)
 
     # ── events from widgets ──────────────────────────────────────────────────────────────────────────────────
 

@@ -40,6 +40,12 @@ STATUS_LOOK: dict[str, tuple[str, str]] = {
 }
 BAR_ORDER = ("done", "skipped", "in_progress", "blocked", "up_for_retry", "failed", "upstream_failed", "todo")
 BAR_WIDTH = 24
+TABLE_COLUMNS = {  # activity tables: (label, width); each half of a 150-cell screen holds one table
+    "events": (("time", 8), ("type", 14), ("task / stream", 30), ("actor", 12)),
+    "locks": (("file", 20), ("task", 22), ("mode", 8), ("pid", 6), ("expires", 8)),
+    "approvals": (("id", 22), ("task", 22), ("kind", 11), ("created", 11)),
+    "gaps": (("epic", 22), ("#", 3), ("capability", 26), ("priority", 10)),
+}
 COLUMN_IDS = ("col-todo", "col-progress", "col-blocked", "col-failed", "col-done")
 
 
@@ -182,10 +188,11 @@ class WatchApp(App):
 
     def on_mount(self) -> None:
         self.sub_title = self.label
-        self.query_one("#events", DataTable).add_columns("time", "type", "task / stream", "actor")
-        self.query_one("#locks", DataTable).add_columns("file", "task", "mode", "pid", "expires in")
-        self.query_one("#approvals", DataTable).add_columns("id", "task", "kind", "created")
-        self.query_one("#gaps", DataTable).add_columns("epic", "#", "capability", "priority")
+        # Fixed column widths: the tables are filled when their tab is shown, and must not reflow each time.
+        for table_id, columns in TABLE_COLUMNS.items():
+            table = self.query_one(f"#{table_id}", DataTable)
+            for label, width in columns:
+                table.add_column(label, width=width)
         # The epic on screen first; every other epic's task statuses (progress bars) are read in a thread.
         self.reader.open(defer=True)
         self.current_epic = self.reader.focus

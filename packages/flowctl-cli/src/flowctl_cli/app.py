@@ -9,7 +9,6 @@ import typer
 from typer.core import TyperGroup
 
 from . import COMPAT_VERSION
-from .state import CliState
 
 # rich may be installed (the `tui` extra brings it for `watch`); typer would then import its rich helpers to format
 # every `--help` (≈60 ms). flowctl never uses typer's rich output, so typer is told rich is absent.
@@ -189,11 +188,10 @@ def root(
     log_json: bool = typer.Option(False, "--log-json", help="Log diagnostics to stderr as JSON lines"),
 ) -> None:
     """Development orchestration engine."""
-    from . import logs
+    from .handlers import root as handler
 
-    if logs.wanted(verbose, log_json):
-        logs.configure(verbose, log_json)
-    ctx.obj = CliState.resolve(json=json_, compact=compact, no_compact=no_compact, dry_run=dry_run)
+    ctx.obj = handler.root(json_=json_, compact=compact, no_compact=no_compact, dry_run=dry_run, version=version,
+                           verbose=verbose, log_json=log_json)
 
 
 class SubGroup(TyperGroup):

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import click
-
 from .state import CliState
 
 if TYPE_CHECKING:  # the store class is reached through the service (the CLI never imports flowctl_db)
     from flowctl_service.workspace import FlowStore
 
 
+_FAST_STATE: list[CliState] = []  # set by the fast route (fast.py), which runs a handler without click
+
+
+def use_state(st: CliState | None) -> None:
+    """Make `st` this invocation's CliState without a click context (the fast route); None forgets it."""
+    _FAST_STATE[:] = [] if st is None else [st]
+
+
 def state() -> CliState:
-    """The CliState the root callback stored for this invocation."""
+    """The CliState the root callback (or the fast route) stored for this invocation."""
+    if _FAST_STATE:
+        return _FAST_STATE[0]
+    import click  # only the full typer route has a click context; the fast route never gets here
+
     ctx = click.get_current_context()
     obj = ctx.find_root().obj
     return obj if isinstance(obj, CliState) else CliState()

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .state import CliState
 
 GLOBAL_FLAGS = frozenset({"--json", "--compact", "--no-compact", "--dry-run", "--log-json", "-v", "-vv", "--verbose"})
 
@@ -41,7 +45,10 @@ def run(argv: list[str]) -> int:
         sys.stderr.write(INVALID_UTF8)  # clap's usage error for the same input, exit 2; nothing is written
         return 2
     try:
-        return _run(argv)
+        from . import fast
+
+        code = fast.run(argv)
+        return _run(argv) if code is None else code
     except Exception as err:  # a bug or an unforeseen OS condition: never a traceback unless asked for
         from .output import render_error
 
@@ -71,7 +78,7 @@ def _run(argv: list[str]) -> int:
     from flowctl_core.errors import FlowError
 
     from .app import app
-    from .output import Result, render, render_error
+    from .output import render_error
     from .state import CliState
 
     command = typer.main.get_command(app)
@@ -94,6 +101,14 @@ def _run(argv: list[str]) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    return finish(result, state)
+
+
+def finish(result: object, state: CliState | None) -> int:
+    """Print a command's Result with the invocation's switches; the exit code (both routes end here)."""
+    from .output import Result, render
+    from .state import CliState
+
     if isinstance(result, Result):
         if state is None:
             state = CliState.resolve(json=False, compact=False, no_compact=False, dry_run=False)

@@ -20,12 +20,9 @@ app = group("Query commands")
 @app.command("show")
 def show(id: str = typer.Argument(..., help="Epic or task ID")) -> Result:
     """Show epic or task details."""
-    from flowctl_service import queries
+    from ..handlers import query
 
-    from ..context import store
-
-    data = queries.show(store(), id)
-    return Result(data, text=queries.show_text(data), text_filter="show")
+    return query.show(id=id)
 
 
 @app.command("epics")
@@ -48,12 +45,9 @@ def tasks(
                                          help="Filter by domain"),
 ) -> Result:
     """List tasks."""
-    from flowctl_service import queries
+    from ..handlers import query
 
-    from ..context import store
-
-    data = queries.tasks(store(), epic, status, domain)
-    return Result(data, text=queries.tasks_text(data, epic, status), text_filter="tasks")
+    return query.tasks(epic=epic, status=status, domain=domain)
 
 
 @app.command("list")
@@ -70,11 +64,9 @@ def list_() -> Result:
 @app.command("cat")
 def cat(id: str = typer.Argument(..., help="Epic or task ID")) -> Result:
     """Print spec markdown (plain text only; --json is ignored)."""
-    from flowctl_service import queries
+    from ..handlers import query
 
-    from ..context import store
-
-    return Result(None, text=queries.cat(store(), id), text_filter="cat", text_only=True)
+    return query.cat(id=id)
 
 
 @app.command("files")

@@ -13,14 +13,9 @@ app = group("Scheduling commands")
 @app.command("ready")
 def ready(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
     """List ready tasks."""
-    from flowctl_service import scheduling
-    from flowctl_service.workspace import resolve_actor
+    from ..handlers import scheduling
 
-    from ..context import state, workflow_store
-
-    store = workflow_store()
-    data = scheduling.ready(store, epic, resolve_actor(state().cwd))
-    return Result(data, text=scheduling.ready_text(data), text_filter="ready")
+    return scheduling.ready(epic=epic)
 
 
 @app.command("next")
@@ -31,16 +26,10 @@ def next_(
         False, "--require-completion-review", help="Require completion review when all tasks done"),
 ) -> Result:
     """Select next plan/work unit."""
-    from flowctl_service import scheduling
-    from flowctl_service.workspace import resolve_actor
+    from ..handlers import scheduling
 
-    from ..context import state, workflow_store
-
-    store = workflow_store()
-    data = scheduling.next_unit(store, resolve_actor(state().cwd), epics_file=epics_file,
-                                require_plan_review=require_plan_review,
-                                require_completion_review=require_completion_review)
-    return Result(data, text=scheduling.next_text(data))
+    return scheduling.next_(epics_file=epics_file, require_plan_review=require_plan_review,
+                            require_completion_review=require_completion_review)
 
 
 @app.command("queue")

@@ -52,17 +52,20 @@ WRITE_SIDE = ("flowctl_service.lifecycle", "flowctl_service.applier", "flowctl_c
 
 EPIC = "fn-1-guard"
 
+# The fast route (flowctl_cli.fast) runs hot commands without the CLI framework: ≈45 ms of a ≈55 ms call.
+FRAMEWORK = ("click", "typer", "flowctl_cli.app", "flowctl_cli.commands")
+
 # name -> (argv, the command module it must load (None: none at all), extra modules it must not load)
 READS = {
-    "show task": (["show", f"{EPIC}.2", "--json"], "query",
-                  ("flowctl_cli.commands.epic", "flowctl_cli.commands.task", "flowctl_cli.commands.lifecycle",
-                   "flowctl_service.lifecycle", "flowctl_service.scheduling") + WRITE_SIDE),
-    "show epic": (["show", EPIC, "--json"], "query", WRITE_SIDE),
-    "cat": (["cat", f"{EPIC}.2"], "query", WRITE_SIDE + ("flowctl_service.scheduling",)),
-    "ready": (["ready", "--epic", EPIC, "--json"], "scheduling", WRITE_SIDE),
-    "next": (["next", "--json"], "scheduling", WRITE_SIDE),
-    "tasks": (["tasks", "--json"], "query", WRITE_SIDE),
-    "tasks --epic": (["tasks", "--epic", EPIC, "--json"], "query", WRITE_SIDE),
+    "show task": (["show", f"{EPIC}.2", "--json"], None,
+                  ("flowctl_service.lifecycle", "flowctl_service.scheduling") + WRITE_SIDE + FRAMEWORK),
+    "show epic": (["show", EPIC, "--json"], None, WRITE_SIDE + FRAMEWORK),
+    "cat": (["cat", f"{EPIC}.2"], None, WRITE_SIDE + ("flowctl_service.scheduling",) + FRAMEWORK),
+    "ready": (["ready", "--epic", EPIC, "--json"], None, WRITE_SIDE + FRAMEWORK),
+    "next": (["next", "--json"], None, WRITE_SIDE + FRAMEWORK),
+    "tasks": (["tasks", "--json"], None, WRITE_SIDE + FRAMEWORK),
+    "tasks --epic": (["--json", "tasks", "--epic", EPIC, "--status", "todo"], None, WRITE_SIDE + FRAMEWORK),
+    "show --help (falls back)": (["show", "--help"], "query", ("flowctl_service", "flowctl_db")),
     "review-backend": (["review-backend"], "review", WRITE_SIDE + ("flowctl_service.findings", "flowctl_service.gaps")),
     "memory search": (["memory", "search", "retry", "--json"], "memory", WRITE_SIDE),
     "memory list": (["memory", "list", "--json"], "memory", WRITE_SIDE),

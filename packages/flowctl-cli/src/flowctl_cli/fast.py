@@ -47,7 +47,7 @@ def _parse(params: list[dict[str, Any]], tokens: list[str], group: bool) -> tupl
             break
         if token[:1] != "-" or len(token) == 1:
             if group:
-                return _finish(params, values, []), tokens[i - 1:]
+                return _with_defaults(params, values), tokens[i - 1:]
             positionals.append(token)
             continue
         name, eq, value = token.partition("=") if token[:2] == "--" else (token, "", "")
@@ -82,11 +82,11 @@ def _parse(params: list[dict[str, Any]], tokens: list[str], group: bool) -> tupl
         if converted is _DECLINE:
             return None
         values[param["name"]] = converted
-    result = _finish(params, values, positionals)
+    result = _with_defaults(params, values)
     return None if result is None else (result, [])
 
 
-def _finish(params: list[dict[str, Any]], values: dict[str, Any], positionals: list[str]) -> dict[str, Any] | None:
+def _with_defaults(params: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, Any] | None:
     """Fill in defaults; None when a required parameter is missing."""
     out = {}
     for param in params:
@@ -138,8 +138,7 @@ def run(argv: list[str]) -> int | None:
     from flowctl_core.errors import FlowError
 
     from . import context
-    from .main import finish
-    from .output import render_error
+    from .output import finish, render_error
 
     state = _handler(COMMANDS[()][0])(**root_values)
     context.use_state(state)

@@ -13,7 +13,7 @@ COMMANDS = {
         {'name': 'compact', 'kind': 'option', 'opts': ['--compact'], 'secondary': [], 'flag': True, 'count': False, 'type': 'bool', 'choices': None, 'required': False, 'default': False, 'decline': False},
         {'name': 'no_compact', 'kind': 'option', 'opts': ['--no-compact'], 'secondary': [], 'flag': True, 'count': False, 'type': 'bool', 'choices': None, 'required': False, 'default': False, 'decline': False},
         {'name': 'dry_run', 'kind': 'option', 'opts': ['--dry-run'], 'secondary': [], 'flag': True, 'count': False, 'type': 'bool', 'choices': None, 'required': False, 'default': False, 'decline': False},
-        {'name': 'version', 'kind': 'option', 'opts': ['-V', '--version'], 'secondary': [], 'flag': True, 'count': False, 'type': 'bool', 'choices': None, 'required': False, 'default': False, 'decline': True},
+        {'name': 'version', 'kind': 'option', 'opts': ['-V', '--version'], 'secondary': [], 'flag': True, 'count': False, 'type': 'bool', 'choices': None, 'required': False, 'default': None, 'decline': True},
         {'name': 'verbose', 'kind': 'option', 'opts': ['-v', '--verbose'], 'secondary': [], 'flag': False, 'count': True, 'type': 'int', 'choices': None, 'required': False, 'default': 0, 'decline': False},
         {'name': 'log_json', 'kind': 'option', 'opts': ['--log-json'], 'secondary': [], 'flag': True, 'count': False, 'type': 'bool', 'choices': None, 'required': False, 'default': False, 'decline': False},
     ]),

@@ -83,7 +83,7 @@ def _param(param: Any) -> dict[str, Any]:
     flag = option and param.is_flag
     if flag and (not param.is_bool_flag or param.flag_value is not True):
         raise SystemExit(f"fastgen: {where}: only boolean flags are supported")
-    default = param.default
+    default = _absent_value(param)
     if default is not None and not isinstance(default, {"str": str, "choice": str, "int": int, "float": (int, float),
                                                          "bool": bool}[type_name]):
         raise SystemExit(f"fastgen: {where}: default {default!r} is not a plain {type_name}")
@@ -93,6 +93,16 @@ def _param(param: Any) -> dict[str, Any]:
         "choices": choices, "required": param.required, "default": default,
         "decline": param.callback is not None or param.is_eager,
     }
+
+
+def _absent_value(param: Any) -> Any:
+    """What click hands the command when the parameter is not given (its default through type and callback)."""
+    import click
+
+    if param.required:
+        return None
+    ctx = click.Context(click.Command("fastgen"))
+    return param.process_value(ctx, param.get_default(ctx))
 
 
 def _check_command(path: tuple[str, ...], cmd: Any) -> None:

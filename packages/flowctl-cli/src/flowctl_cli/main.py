@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .state import CliState
 
 GLOBAL_FLAGS = frozenset({"--json", "--compact", "--no-compact", "--dry-run", "--log-json", "-v", "-vv", "--verbose"})
 
@@ -78,7 +74,7 @@ def _run(argv: list[str]) -> int:
     from flowctl_core.errors import FlowError
 
     from .app import app
-    from .output import render_error
+    from .output import finish, render_error
     from .state import CliState
 
     command = typer.main.get_command(app)
@@ -102,18 +98,6 @@ def _run(argv: list[str]) -> int:
     except BrokenPipeError:
         return 0
     return finish(result, state)
-
-
-def finish(result: object, state: CliState | None) -> int:
-    """Print a command's Result with the invocation's switches; the exit code (both routes end here)."""
-    from .output import Result, render
-    from .state import CliState
-
-    if isinstance(result, Result):
-        if state is None:
-            state = CliState.resolve(json=False, compact=False, no_compact=False, dry_run=False)
-        return render(result, as_json=state.json, compact=state.compact)
-    return result if isinstance(result, int) else 0
 
 
 def hook_fast_path(argv: list[str]) -> int | None:

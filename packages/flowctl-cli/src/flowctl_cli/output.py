@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .state import CliState
 
 # Keys deleted recursively from JSON output in compact mode (after `success` is added).
 COMPACT_STRIP = frozenset({
@@ -186,6 +189,17 @@ def render(result: Result, *, as_json: bool, compact: bool) -> int:
         elif text:
             write_stdout(text if text.endswith("\n") or result.verbatim else text + "\n")
     return result.exit_code
+
+
+def finish(result: Any, state: CliState | None) -> int:
+    """Print a command's Result with the invocation's switches; the exit code (both routes end here)."""
+    from .state import CliState
+
+    if isinstance(result, Result):
+        if state is None:
+            state = CliState.resolve(json=False, compact=False, no_compact=False, dry_run=False)
+        return render(result, as_json=state.json, compact=state.compact)
+    return result if isinstance(result, int) else 0
 
 
 def render_error(message: str) -> None:

@@ -206,12 +206,30 @@ def test_outputs_show_imports_only_what_it_needs(ws: Flowctl) -> None:
 
 
 def test_start_imports_only_what_it_needs(ws: Flowctl) -> None:
-    check(trace(ws, "start", f"{EPIC}.4", "--json"), "lifecycle", ("flowctl_service.scheduling",))
+    check(trace(ws, "start", f"{EPIC}.4", "--json"), None, ("flowctl_service.scheduling",) + FRAMEWORK)
 
 
 def test_done_imports_only_what_it_needs(ws: Flowctl) -> None:
     ws.ok("start", f"{EPIC}.4", "--json")
-    check(trace(ws, "done", f"{EPIC}.4", "--json"), "lifecycle", ("flowctl_service.scheduling",))
+    check(trace(ws, "done", f"{EPIC}.4", "--json"), None, ("flowctl_service.scheduling",) + FRAMEWORK)
+
+
+@pytest.mark.parametrize("argv", [
+    ["block", f"{EPIC}.3", "waiting on the API", "--json"],
+    ["lock", "--task", f"{EPIC}.4", "--files", "src/a.py", "--json"],
+    ["task", "create", "--epic", EPIC, "--title", "Another", "--json"],
+    ["--dry-run", "task", "create", "--epic", EPIC, "--title", "Preview"],
+], ids=lambda argv: " ".join(argv[:2]))
+def test_hot_writes_skip_the_framework(ws: Flowctl, argv: list[str]) -> None:
+    check(trace(ws, *argv), None, ("flowctl_service.scheduling",) + FRAMEWORK)
+
+
+def test_a_fallback_still_works(ws: Flowctl) -> None:
+    """An argv the fast route is not sure of (here an unknown option) runs the full typer route."""
+    exe = flowctl_executable()
+    proc = subprocess.run([exe, "start", f"{EPIC}.4", "--bogus"], cwd=ws.cwd, capture_output=True, text=True,
+                          env=ws.env, timeout=60)
+    assert proc.returncode == 2 and "No such option: --bogus" in proc.stderr
 
 
 # Hooks run around every Bash call; with nothing to do they must not build the CLI or open the store.

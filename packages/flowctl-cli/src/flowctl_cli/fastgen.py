@@ -18,6 +18,7 @@ from typing import Any
 # The calls agents make in their loop (issue 12). The root () is the group of the global flags.
 HOT: tuple[tuple[str, ...], ...] = (
     (), ("show",), ("cat",), ("ready",), ("tasks",), ("next",),
+    ("start",), ("done",), ("block",), ("lock",), ("task", "create"),
 )
 
 TARGET = Path(__file__).with_name("fast_spec.py")

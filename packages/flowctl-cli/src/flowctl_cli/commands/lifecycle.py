@@ -17,17 +17,9 @@ def start(
     note: str | None = typer.Option(None, "--note", help="Claim note"),
 ) -> Result:
     """Start task."""
-    from flowctl_service import lifecycle
-    from flowctl_service.workspace import resolve_actor
+    from ..handlers import lifecycle
 
-    from ..context import state, workflow_store
-
-    st = state()
-    store = workflow_store()
-    data = lifecycle.start(store, id, resolve_actor(st.cwd), force=force, note=note, dry_run=st.dry_run)
-    if st.dry_run:
-        return Result(data, raw=True)
-    return Result(data, text=data["message"])
+    return lifecycle.start(id=id, force=force, note=note)
 
 
 @app.command("done")
@@ -40,21 +32,10 @@ def done(
     force: bool = typer.Option(False, "--force", help="Skip status checks"),
 ) -> Result:
     """Complete task."""
-    from flowctl_service import lifecycle
-    from flowctl_service.workspace import resolve_actor
+    from ..handlers import lifecycle
 
-    from ..context import state, workflow_store
-
-    st = state()
-    store = workflow_store()
-    data = lifecycle.done(store, id, resolve_actor(st.cwd), summary=summary, summary_file=summary_file,
-                          evidence_json=evidence_json, evidence=evidence, force=force, dry_run=st.dry_run)
-    if st.dry_run:
-        return Result(data, raw=True)
-    text = f"Task {id} completed{lifecycle.format_duration(data.get('duration_seconds'))}"
-    if "warning" in data:
-        text += f"\n  warning: {data['warning']}"
-    return Result(data, text=text)
+    return lifecycle.done(id=id, summary_file=summary_file, summary=summary, evidence_json=evidence_json,
+                          evidence=evidence, force=force)
 
 
 @app.command("block")
@@ -65,17 +46,9 @@ def block(
     reason_file: str | None = typer.Option(None, "--reason-file", help="Block reason from file (deprecated, use --reason)"),
 ) -> Result:
     """Block task with reason."""
-    from flowctl_service import lifecycle
+    from ..handlers import lifecycle
 
-    from ..context import state, workflow_store
-
-    why = lifecycle.resolve_block_reason(reason, reason_file, text)  # resolved before anything else, as the reference
-    st = state()
-    store = workflow_store()
-    data = lifecycle.block(store, id, why, dry_run=st.dry_run)
-    if st.dry_run:
-        return Result(data, raw=True)
-    return Result(data, text=data["message"])
+    return lifecycle.block(id=id, text=text, reason=reason, reason_file=reason_file)
 
 
 @app.command("fail")

@@ -24,12 +24,9 @@ def lock(
     ttl: Optional[float] = typer.Option(None, "--ttl", help="Seconds until the lock expires (default 2700)"),
 ) -> Result:
     """Lock files for a task (Teams mode)."""
-    from flowctl_service import file_locks
+    from ..handlers import locks
 
-    from ..context import dry_run, store
-
-    data = file_locks.lock(store(), task, files, mode, ttl, dry_run=dry_run())
-    return preview_of(data) or Result(data, text=file_locks.lock_text(data))
+    return locks.lock(task=task, files=files, mode=mode, ttl=ttl)
 
 
 @app.command("unlock")

@@ -55,16 +55,10 @@ def create(epic: str = typer.Option(..., "--epic", help="Epic ID"),
            dep: Optional[str] = typer.Option(None, "--dep", hidden=True,
                                              help="Old singular form of --deps (scripts/teams_e2e_test.sh)")) -> Result:
     """Create a new task."""
-    from flowctl_service import tasks
+    from ..handlers import task
 
-    if dep is not None:
-        deps = f"{deps},{dep}" if deps else dep
-    tasks.validate_priority(priority)  # an argument error: reported before anything is read
-    st = _store()
-    dry_run = _dry_run()
-    data = tasks.create(st, _actor(dry_run), epic, title, deps=deps, acceptance_file=acceptance_file,
-                        priority=priority, domain=domain, files=files, dry_run=dry_run)
-    return _mutation_result(data, f"Task {data.get('id')} created: {title}")
+    return task.create(epic=epic, title=title, deps=deps, acceptance_file=acceptance_file, priority=priority,
+                       domain=domain, files=files, dep=dep)
 
 
 def _spec(task_id: str, file: str | None, desc: str | None, accept: str | None,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from flowctl_core.errors import FlowError, InvalidInputError
@@ -45,6 +44,8 @@ def _opened(store: FlowStore) -> FlowStore:
 
 
 def _git_config(cwd: Path, key: str) -> str | None:
+    import subprocess  # only writes and scheduling name an actor; show/cat/tasks never need it
+
     try:
         proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True, check=False)
     except OSError:

@@ -1,8 +1,10 @@
-"""flowctl test sessions: one isolated session per package, cross-package integration, and lint."""
+"""flowctl test sessions: one isolated session per package, cross-package integration, lint, and the release build."""
 
 from __future__ import annotations
 
+import glob
 import os
+import shutil
 
 import nox
 
@@ -11,10 +13,18 @@ nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"  # never fetch interpreters from the network
 nox.options.error_on_missing_interpreters = False
 nox.options.error_on_external_run = True  # a tool missing from the session venv is a bug
-nox.options.sessions = ["unit", "integration", "lint"]
 
-PYTHON = os.environ.get("FLOWCTL_PYTHON", "3.11")
+PYTHON = os.environ.get("FLOWCTL_PYTHON", "3.11")  # the Python of the full run
+PYTHONS = ["3.11", "3.12", "3.13"]  # every supported Python (pyenv provides them; nox never downloads one)
 PACKAGES = ["flowctl-core", "flowctl-db", "flowctl-service", "flowctl-cli"]
+IDS = [p.removeprefix("flowctl-") for p in PACKAGES]
+# The default run: every package on PYTHON, then the libraries (fast, pure) again on the other supported Pythons (the
+# CLI's subprocess-heavy suite only on PYTHON), integration, lint, and the release build with its install test.
+OTHER_PYTHONS = [p for p in PYTHONS if p != PYTHON]
+nox.options.sessions = (
+    ["unit"] + [f"compat-{py}({i})" for py in OTHER_PYTHONS for i in ("core", "db", "service")]
+    + ["integration", "lint", f"release-{PYTHON}"]
+)
 
 
 def sync(session: nox.Session, *args: str) -> None:
@@ -25,15 +35,27 @@ def sync(session: nox.Session, *args: str) -> None:
     )
 
 
-@nox.session(python=PYTHON)
-@nox.parametrize("package", PACKAGES, ids=[p.removeprefix("flowctl-") for p in PACKAGES])
-def unit(session: nox.Session, package: str) -> None:
-    """One package's own tests, with only that package and what it declares installed."""
+def package_tests(session: nox.Session, package: str) -> None:
+    """Install one package, its test group and what it declares, then run its tests."""
     # The CLI's optional terminal UI (`watch`, extra `tui`) is installed too, so its pilot tests run here.
     extras = ["--extra", "tui"] if package == "flowctl-cli" else []
     sync(session, "--package", package, "--group", "test", *extras)
     # FLOWCTL_ISOLATED=1 arms the tests asserting that the packages above this one are NOT importable.
     session.run("pytest", f"packages/{package}/tests", *session.posargs, env={"FLOWCTL_ISOLATED": "1"})
+
+
+@nox.session(python=PYTHON)
+@nox.parametrize("package", PACKAGES, ids=IDS)
+def unit(session: nox.Session, package: str) -> None:
+    """One package's own tests, with only that package and what it declares installed."""
+    package_tests(session, package)
+
+
+@nox.session(python=OTHER_PYTHONS)
+@nox.parametrize("package", PACKAGES, ids=IDS)
+def compat(session: nox.Session, package: str) -> None:
+    """One package's own tests on another supported Python (`nox -s "compat-3.13(cli)"`), isolated as in `unit`."""
+    package_tests(session, package)
 
 
 @nox.session(python=PYTHON)
@@ -50,3 +72,15 @@ def lint(session: nox.Session) -> None:
     sync(session, "--all-packages", "--group", "dev")  # lint-imports reads the installed packages' sources
     session.run("ruff", "check", "packages", "tests", "bench", "noxfile.py")
     session.run("lint-imports", "--config", "pyproject.toml")
+
+
+@nox.session(python=PYTHONS)
+def release(session: nox.Session) -> None:
+    """Build the wheel and sdist of all four packages, check them with twine, install them with pip (tests/release)."""
+    dist = os.path.join(session.create_tmp(), "dist")
+    shutil.rmtree(dist, ignore_errors=True)  # only this run's artifacts
+    session.run("uv", "build", "--all-packages", "--out-dir", dist, "--quiet", external=True)
+    session.install("twine>=7,<8", "pytest>=8", "packaging>=24")
+    session.run("twine", "check", "--strict", *sorted(glob.glob(f"{dist}/*")))
+    # The install test makes clean venvs from this session's Python and installs the artifacts with plain pip.
+    session.run("pytest", "tests/release", *session.posargs, env={"FLOWCTL_DIST": dist})

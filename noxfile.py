@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import subprocess
 
 import nox
 
@@ -18,6 +19,30 @@ PYTHON = os.environ.get("FLOWCTL_PYTHON", "3.11")  # the Python of the full run
 PYTHONS = ["3.11", "3.12", "3.13"]  # every supported Python (pyenv provides them; nox never downloads one)
 PACKAGES = ["flowctl-core", "flowctl-db", "flowctl-service", "flowctl-cli"]
 IDS = [p.removeprefix("flowctl-") for p in PACKAGES]
+
+
+def expose_pyenv_pythons() -> None:
+    """Let pyenv's shims answer `python3.12` and `python3.13` too (`pyenv global` often selects one version only).
+
+    The versions already selected (PYENV_VERSION, which pyenv's own shims set, or `pyenv version-name`) stay first,
+    so a plain `python` is unchanged; the newest installed patch release of each supported Python is added.
+    """
+    if shutil.which("pyenv") is None:
+        return
+
+    def pyenv(*args: str) -> list[str]:
+        run = subprocess.run(["pyenv", *args], capture_output=True, text=True, timeout=30, check=False)
+        return run.stdout.split()
+
+    selected = [v for v in os.environ.get("PYENV_VERSION", "").split(":") if v] or pyenv("version-name")[:1]
+    installed = [v for v in pyenv("versions", "--bare") if v.replace(".", "").isdigit()]
+    newest = [max((v for v in installed if v.startswith(py + ".")), key=lambda v: [int(n) for n in v.split(".")],
+                  default="") for py in PYTHONS]
+    os.environ["PYENV_VERSION"] = ":".join(dict.fromkeys(v for v in selected + newest if v))
+
+
+expose_pyenv_pythons()
+
 # The default run: every package on PYTHON, then the libraries (fast, pure) again on the other supported Pythons (the
 # CLI's subprocess-heavy suite only on PYTHON), integration, lint, and the release build with its install test.
 OTHER_PYTHONS = [p for p in PYTHONS if p != PYTHON]
@@ -70,7 +95,7 @@ def integration(session: nox.Session) -> None:
 def lint(session: nox.Session) -> None:
     """ruff over every package, the tests and the tooling; the import contracts of pyproject.toml (lint-imports)."""
     sync(session, "--all-packages", "--group", "dev")  # lint-imports reads the installed packages' sources
-    session.run("ruff", "check", "packages", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", "packages", "tests", "bench", "examples", "noxfile.py")
     session.run("lint-imports", "--config", "pyproject.toml")
 
 

@@ -158,7 +158,7 @@ def guard_entry(layer: str, kind: str, result: runner.RunResult) -> dict[str, An
 
 
 def run_guard(store: FlowStore, cwd: Path, layer: str = "all", timeout: float | None = None) -> dict[str, Any]:
-    """Run the configured commands; `{"guards": [...]}` plus `passed`/`total`, or `{"results": [], "message"}`."""
+    """Run the configured commands: `{"guards": [...]}`, or `{"results": [], "message"}` when there is none."""
     stack = store.config.read().get("stack", {})  # a corrupt config.json is an error naming it (D-10)
     if not isinstance(stack, dict) or not stack:
         return {"results": [], "message": "no stack detected, nothing to run"}

@@ -29,20 +29,21 @@ def _read(path: Path) -> str:
         return ""
 
 
-def _is_file(path: Path) -> bool:
-    return path.exists()  # the reference tests existence only (a directory named like a marker counts)
+def _exists(path: Path) -> bool:
+    """Whether a marker exists (the reference tests existence only: a directory named like a marker counts)."""
+    return path.exists()
 
 
 def _rust(root: Path) -> tuple[Path, Path] | None:
     """(crate dir, Cargo.toml): the root's, else the first sub-directory (by name) that has one."""
-    if _is_file(root / "Cargo.toml"):
+    if _exists(root / "Cargo.toml"):
         return root, root / "Cargo.toml"
     try:
         entries = sorted(os.scandir(root), key=lambda e: e.name)
     except OSError:
         return None
     for entry in entries:
-        if entry.is_dir(follow_symlinks=False) and _is_file(Path(entry.path) / "Cargo.toml"):
+        if entry.is_dir(follow_symlinks=False) and _exists(Path(entry.path) / "Cargo.toml"):
             return Path(entry.path), Path(entry.path) / "Cargo.toml"
     return None
 
@@ -60,13 +61,13 @@ def _backend(root: Path) -> dict[str, Any]:
             if name in text:
                 backend["framework"] = name
                 break
-    root_cargo = _is_file(root / "Cargo.toml")
+    root_cargo = _exists(root / "Cargo.toml")
     markers = [root / n for n in ("pyproject.toml", "requirements.txt", "setup.py")]
-    has_python = any(_is_file(m) for m in markers)
+    has_python = any(_exists(m) for m in markers)
     if has_python and not root_cargo:
         text = _read(root / "pyproject.toml") + _read(root / "requirements.txt")
         lower = text.lower()
-        manage = _is_file(root / "manage.py")
+        manage = _exists(root / "manage.py")
         backend = {"language": "python"}  # a sub-directory crate's cargo commands do not apply (Appendix B 23)
         if manage or "django" in lower:
             backend["framework"] = "django"
@@ -93,7 +94,7 @@ def _backend(root: Path) -> dict[str, Any]:
             backend["typecheck"] = "mypy"
         elif "pyright" in text:
             backend["typecheck"] = "pyright"
-    if _is_file(root / "go.mod") and not has_python and not root_cargo:
+    if _exists(root / "go.mod") and not has_python and not root_cargo:
         text = _read(root / "go.mod")
         backend = {"language": "go", "test": "go test ./...", "lint": "golangci-lint run"}
         for needle, name in (("gin-gonic", "gin"), ("labstack/echo", "echo"), ("gofiber", "fiber")):
@@ -134,7 +135,7 @@ def _frontend(root: Path) -> dict[str, Any]:
             deps.update(pkg[key])
     folder = path.parent
     front: dict[str, Any] = {}
-    typescript = any(_is_file(p) for p in (root / "tsconfig.json", folder / "tsconfig.json",
+    typescript = any(_exists(p) for p in (root / "tsconfig.json", folder / "tsconfig.json",
                                            folder / "tsconfig.app.json"))
     front["language"] = "typescript" if typescript else "javascript"
     for dep, name in (("react", "react"), ("vue", "vue"), ("svelte", "svelte"), ("@angular/core", "angular")):
@@ -145,11 +146,11 @@ def _frontend(root: Path) -> dict[str, Any]:
         if dep in deps:
             front["meta_framework"] = name
             break
-    if _is_file(folder / "pnpm-lock.yaml"):
+    if _exists(folder / "pnpm-lock.yaml"):
         pm = "pnpm"
-    elif _is_file(folder / "yarn.lock"):
+    elif _exists(folder / "yarn.lock"):
         pm = "yarn"
-    elif _is_file(folder / "bun.lockb") or _is_file(folder / "bun.lock"):
+    elif _exists(folder / "bun.lockb") or _exists(folder / "bun.lock"):
         pm = "bun"
     else:
         pm = "npm"
@@ -165,16 +166,16 @@ def _frontend(root: Path) -> dict[str, Any]:
             front["typecheck"] = f"{prefix}{pm} run {check}"
         elif typescript:
             front["typecheck"] = f"{prefix}npx tsc --noEmit"
-    if "tailwindcss" in deps or _is_file(root / "tailwind.config.js") or _is_file(root / "tailwind.config.ts"):
+    if "tailwindcss" in deps or _exists(root / "tailwind.config.js") or _exists(root / "tailwind.config.ts"):
         front["conventions"] = "Tailwind"
     return front
 
 
 def _infra(root: Path) -> dict[str, Any]:
     infra: dict[str, Any] = {}
-    if _is_file(root / "Dockerfile"):
+    if _exists(root / "Dockerfile"):
         infra["runtime"] = "docker"
-    if any(_is_file(root / n) for n in _COMPOSE):
+    if any(_exists(root / n) for n in _COMPOSE):
         infra["compose"] = True
     if (root / "terraform").is_dir():
         infra["iac"] = "terraform"

@@ -85,6 +85,13 @@ WRITERS: list[DryRun] = [
     row("fail {T1}", '"status":"failed"', '"store":"locks"', '"task_failed"'),
     row("restart {T3}", '"dry_run":true', f'"would_reset":["{T3}"]'),  # its own dry-run format (cli-core §1.6)
     row("replay {E} --force", '"dry_run":true', T1, T3),  # its own dry-run format (cli-core §1.6)
+    # -- the worker loop ------------------------------------------------------------------------------------------
+    row("worker-phase done --task {T1} --phase 1", '"store":"phases"', f'"{T1}":["1"]'),
+    row("phase next --epic {E}", '"store":"pipeline"', f'"{E}":"plan"'),
+    row("phase done --epic {E} --phase plan", '"store":"pipeline"', f'"{E}":"plan_review"'),
+    row("stack set --file {STACK}", '"store":"config"', '"test":"true"'),
+    row("stack detect", '"dry_run":true', '"runtime":"docker"'),  # its own dry-run format (cli-ext §9)
+    row("invariants init", '"store":"invariants"', "# Architecture Invariants"),
     # -- reviews --------------------------------------------------------------------------------------------------
     row("parse-findings --file {REVIEW} --epic {E} --register --source impl-review", '"store":"gaps"',
         "Token logged (src/auth.py:12)", '"priority":"required"', '"source":"impl-review"'),
@@ -126,6 +133,8 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Flowctl:
     (repo / "receipt.json").write_text(json.dumps({"review_receipt": {"type": "impl_review", "mode": "rp"}}))
     (repo / "review.txt").write_text('<findings>[{"title": "Token logged", "severity": "P0", "file": "src/auth.py", '
                                      '"line": 12, "confidence": 0.9, "evidence": []}]</findings>')
+    (repo / "stack.json").write_text('{"backend": {"test": "true"}}')
+    (repo / "Dockerfile").write_text("FROM scratch\n")  # something for `stack detect` to find
     config = repo / ".flow" / "config.json"
     settings = json.loads(config.read_text())
     del settings["memory"]  # so that `init` has something to upgrade
@@ -136,7 +145,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Flowctl:
 @pytest.mark.parametrize("case", WRITERS, ids=[" ".join(w.argv) for w in WRITERS])
 def test_dry_run_previews_and_writes_nothing(workspace: Flowctl, case: DryRun) -> None:
     names = {**IDS, "FILE": str(workspace.cwd / "plan.md"), "RECEIPT": str(workspace.cwd / "receipt.json"),
-             "REVIEW": str(workspace.cwd / "review.txt")}
+             "REVIEW": str(workspace.cwd / "review.txt"), "STACK": str(workspace.cwd / "stack.json")}
     argv = [part.format(**names) for part in case.argv]
     flow = (workspace.cwd / ".flow").resolve()
     before = _snapshot(flow)
@@ -154,7 +163,7 @@ def test_the_table_covers_every_writing_command_group() -> None:
     covered = {" ".join(w.argv[:2]) if w.argv[0] in ("epic", "task", "dep", "config") else w.argv[0]
                for w in WRITERS}
     expected = {"init", "config set", "lock", "unlock", "heartbeat", "start", "done", "block", "fail", "restart",
-                "replay", "dep add", "dep rm", "parse-findings"}
+                "replay", "dep add", "dep rm", "parse-findings", "worker-phase", "phase", "stack", "invariants"}
     expected |= {f"epic {c}" for c in ("create", "plan", "review", "completion", "branch", "title", "close",
                                        "reopen", "archive", "clean", "audit", "add-dep", "rm-dep", "set-backend",
                                        "auto-exec")}

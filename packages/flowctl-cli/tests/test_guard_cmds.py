@@ -210,7 +210,7 @@ def test_stack_detect(initialized_flowctl):
                 "infra": {"compose": True, "iac": "terraform", "runtime": "docker"}}
     before = (initialized_flowctl.flow / "config.json").read_bytes()
     assert initialized_flowctl.ok("stack", "detect", "--dry-run", "--json", env=FULL) == {
-        "message": "stack auto-detected (dry-run)", "stack": expected, "success": True}
+        "dry_run": True, "message": "stack auto-detected (dry-run)", "stack": expected, "success": True}
     assert (initialized_flowctl.flow / "config.json").read_bytes() == before
     text = initialized_flowctl.ok("stack", "detect")
     assert text.startswith("Stack detected and saved:\n{\n  \"backend\": {\n    \"framework\": \"actix\",")

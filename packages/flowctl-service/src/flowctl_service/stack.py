@@ -207,9 +207,10 @@ def detect(store: FlowStore, cwd: Path, *, dry_run: bool = False) -> dict[str, A
     stack = detect_stack(runner.repo_root(cwd))
     if not stack:
         return {"stack": {}, "message": "no stack detected"}
-    if not dry_run:
-        _save(store, stack, dry_run=False)
-    return {"stack": stack, "message": "stack auto-detected (dry-run)" if dry_run else "stack auto-detected"}
+    if dry_run:  # the reference's own preview, plus `dry_run: true` like every other preview
+        return {"stack": stack, "message": "stack auto-detected (dry-run)", "dry_run": True}
+    _save(store, stack, dry_run=False)
+    return {"stack": stack, "message": "stack auto-detected"}
 
 
 def set_stack(store: FlowStore, raw: str, *, dry_run: bool = False) -> dict[str, Any]:

@@ -39,8 +39,8 @@ def _seed(flow: Path) -> None:
 
 def _snapshot(flow: Path) -> dict[str, bytes]:
     skip = {"journal.jsonl", "last-recovery.json", ".lock"}
-    return {str(p.relative_to(flow)): p.read_bytes() for p in sorted(flow.rglob("*"))
-            if p.is_file() and p.name not in skip}
+    return {str(p.relative_to(flow)): p.read_bytes() if p.is_file() else "dir" for p in sorted(flow.rglob("*"))
+            if p.name not in skip}
 
 
 def _run_batch(flow: Path, faults: str) -> subprocess.CompletedProcess[str]:

@@ -33,6 +33,13 @@ class Journal:
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
         if (rel, kind) in self.recorded or (rel, "file") in self.recorded:
             return  # the first record of a path already restores its state from before the batch
+        missing = []  # folders the write will create: rolled back too (removed when empty again)
+        parent = os.path.dirname(rel)
+        while parent and not os.path.isdir(os.path.join(self.root, parent)):
+            missing.append(parent)
+            parent = os.path.dirname(parent)
+        for folder in reversed(missing):
+            self._write({"path": folder, "kind": "dir"})
         entry: dict[str, Any] = {"path": rel, "kind": kind}
         try:
             if kind == "append":
@@ -42,6 +49,10 @@ class Journal:
                     entry["old"] = base64.b64encode(f.read()).decode("ascii")
         except FileNotFoundError:
             entry["absent"] = True
+        self._write(entry)
+        self.recorded.add((rel, kind))
+
+    def _write(self, entry: dict[str, Any]) -> None:
         line = (json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode("ascii")
         if self._fd is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -49,7 +60,6 @@ class Journal:
             _fsync_dir(self.path.parent)  # the journal's existence must survive a crash before the first write
         os.write(self._fd, line)
         os.fsync(self._fd)
-        self.recorded.add((rel, kind))
 
     def commit(self) -> None:
         """The batch is complete: delete the journal (the commit point)."""
@@ -103,6 +113,12 @@ def rollback(flow_dir: Path, restore: Any) -> list[str]:
         target = root / entry["path"]
         if not _inside(root, target):
             continue  # a hand-made journal never makes recovery write outside .flow/
+        if entry.get("kind") == "dir":
+            try:
+                os.rmdir(target)  # only when empty again: a folder the batch created
+            except OSError:
+                pass
+            continue
         if entry.get("kind") == "append":
             size = 0 if entry.get("absent") else int(entry.get("size", 0))
             if os.path.exists(target) and os.stat(target).st_size > size:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from flowctl_runner import Flowctl
-from writing_commands import IDS, WRITERS, DryRun, snapshot
+from writing_commands import WRITERS, DryRun, fill, snapshot
 
 FAULTS = ["raise:write:ENOSPC", "raise:fsync:EIO", "raise:replace:EROFS", "raise:write:EACCES",
           "raise:replace:EIO:2", "raise:append:ENOSPC"]
@@ -39,8 +39,7 @@ def _state(flowctl: Flowctl) -> dict[str, str]:
 
 @pytest.mark.parametrize("case", WRITERS, ids=[" ".join(w.argv) for w in WRITERS])
 def test_an_io_error_is_reported_and_changes_nothing(writers_workspace: Flowctl, case: DryRun, tmp_path: Path) -> None:
-    names = {**IDS, "FILE": str(writers_workspace.cwd / "plan.md"), "RECEIPT": str(writers_workspace.cwd / "receipt.json")}
-    argv = [part.format(**names) for part in case.argv]
+    argv = fill(case.argv, writers_workspace)
     triggered = 0
     for n, fault in enumerate(FAULTS):
         copy = _copy(writers_workspace.cwd, tmp_path / f"f{n}")

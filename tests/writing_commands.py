@@ -82,6 +82,27 @@ WRITERS: list[DryRun] = [
     row("fail {T1}", '"status":"failed"', '"store":"locks"', '"task_failed"'),
     row("restart {T3}", '"dry_run":true', f'"would_reset":["{T3}"]'),  # its own dry-run format (cli-core §1.6)
     row("replay {E} --force", '"dry_run":true', T1, T3),  # its own dry-run format (cli-core §1.6)
+    # -- coordination: gap, approval, log, checkpoint, memory, outputs, scout-cache -------------------------------
+    row("gap add --epic {E} --capability Billing", '"store":"gaps"', "Billing"),
+    row("gap resolve --epic {E} --capability OAuth --evidence shipped", '"store":"gaps"', '"evidence":"shipped"'),
+    row("approval create --task {T4} --kind generic --payload {{}}", '"store":"approvals"', '"status":"pending"'),
+    row("approval approve {APPROVAL}", '"store":"approvals"', '"status":"approved"'),
+    row("approval reject {APPROVAL} --reason no", '"store":"approvals"', '"status":"rejected"'),
+    row("log decision --key db --value sqlite --reason small", '"store":"events"', '"type":"decision"'),
+    row("checkpoint save --epic {E}", '"store":"checkpoints"', E),
+    row("checkpoint restore --epic {E}", '"op":"set_task_state"', T1),  # saved before T1 was started
+    row("checkpoint delete --epic {E}", '"store":"checkpoints"', '"op":"delete"'),
+    row("memory init", '"store":"memory"', '"key":"stats"'),
+    row("memory add pitfall Never-trust-a-cached-token", '"store":"memory"', "pitfall.md"),
+    row("memory verify 1", '"store":"memory"', "last_verified"),
+    row("outputs write {T1} --file {FILE}", '"store":"outputs"', "# planned"),
+    row("scout-cache set --type repo --commit abc123 --result {{}}", '"store":"scout_cache"', "abc123"),
+    row("scout-cache clear", '"store":"scout_cache"', '"op":"delete"'),
+    # -- the worker loop ------------------------------------------------------------------------------------------
+    row("worker-phase done --task {T1} --phase 1", '"store":"phases"', T1),
+    row("phase done --epic {E} --phase plan", '"store":"pipeline"', "plan_review"),
+    row("invariants init", '"store":"invariants"', "Architecture Invariants"),
+    row("stack set --file {STACK}", '"store":"config"', '"stack"'),
 ]
 
 
@@ -113,14 +134,28 @@ def build_workspace(root: Path) -> Flowctl:
         fc.ok("start", task)
         fc.ok("done", task, "--summary", "ok")
     fc.ok("epic", "close", E_DONE)
+    fc.ok("checkpoint", "save", "--epic", E)
     fc.ok("start", T1)
     fc.ok("lock", "--task", T1, "--files", "src/a.py")
     (repo / "plan.md").write_text("# planned\n\nbody\n")
     (repo / "receipt.json").write_text(json.dumps({"review_receipt": {"type": "impl_review", "mode": "rp"}}))
+    (repo / "stack.json").write_text(json.dumps({"backend": {"test": "pytest -q"}}))
+    fc.ok("gap", "add", "--epic", E, "--capability", "OAuth")
+    approval = fc.ok("approval", "create", "--task", T1, "--kind", "generic", "--payload", "{}", "--json")["id"]
+    (repo / "approval-id.txt").write_text(approval)
+    fc.ok("memory", "add", "convention", "Tabs-are-two-spaces")
+    fc.ok("scout-cache", "set", "--type", "repo", "--commit", "f00d", "--result", "{}")
     config = repo / ".flow" / "config.json"
     settings = json.loads(config.read_text())
     del settings["memory"]  # so that `init` has something to upgrade
     config.write_text(json.dumps(settings, indent=2, sort_keys=True))
     return fc
+
+
+def fill(argv: tuple[str, ...], workspace: Flowctl) -> list[str]:
+    """The row's argv with its placeholders replaced by the workspace's ids and files."""
+    names = {**IDS, "FILE": str(workspace.cwd / "plan.md"), "RECEIPT": str(workspace.cwd / "receipt.json"),
+             "STACK": str(workspace.cwd / "stack.json"), "APPROVAL": (workspace.cwd / "approval-id.txt").read_text()}
+    return [part.format(**names) for part in argv]
 
 

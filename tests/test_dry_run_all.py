@@ -34,7 +34,7 @@ def test_the_table_covers_every_writing_command_group() -> None:
               "scout-cache", "worker-phase", "phase", "invariants", "stack")
     covered = {" ".join(w.argv[:2]) if w.argv[0] in groups else w.argv[0] for w in WRITERS}
     expected = {"init", "config set", "lock", "unlock", "heartbeat", "start", "done", "block", "fail", "restart",
-                "replay", "dep add", "dep rm"}
+                "replay", "dep add", "dep rm", "parse-findings"}
     expected |= {f"epic {c}" for c in ("create", "plan", "review", "completion", "branch", "title", "close",
                                        "reopen", "archive", "clean", "audit", "add-dep", "rm-dep", "set-backend",
                                        "auto-exec")}

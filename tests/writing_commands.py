@@ -82,6 +82,9 @@ WRITERS: list[DryRun] = [
     row("fail {T1}", '"status":"failed"', '"store":"locks"', '"task_failed"'),
     row("restart {T3}", '"dry_run":true', f'"would_reset":["{T3}"]'),  # its own dry-run format (cli-core §1.6)
     row("replay {E} --force", '"dry_run":true', T1, T3),  # its own dry-run format (cli-core §1.6)
+    # -- reviews --------------------------------------------------------------------------------------------------
+    row("parse-findings --file {REVIEW} --epic {E} --register --source impl-review", '"store":"gaps"',
+        "Token logged (src/auth.py:12)", '"priority":"required"', '"source":"impl-review"'),
     # -- coordination: gap, approval, log, checkpoint, memory, outputs, scout-cache -------------------------------
     row("gap add --epic {E} --capability Billing", '"store":"gaps"', "Billing"),
     row("gap resolve --epic {E} --capability OAuth --evidence shipped", '"store":"gaps"', '"evidence":"shipped"'),
@@ -139,6 +142,8 @@ def build_workspace(root: Path) -> Flowctl:
     fc.ok("lock", "--task", T1, "--files", "src/a.py")
     (repo / "plan.md").write_text("# planned\n\nbody\n")
     (repo / "receipt.json").write_text(json.dumps({"review_receipt": {"type": "impl_review", "mode": "rp"}}))
+    (repo / "review.txt").write_text('<findings>[{"title": "Token logged", "severity": "P0", "file": "src/auth.py", '
+                                     '"line": 12, "confidence": 0.9, "evidence": []}]</findings>')
     (repo / "stack.json").write_text(json.dumps({"backend": {"test": "pytest -q"}}))
     fc.ok("gap", "add", "--epic", E, "--capability", "OAuth")
     approval = fc.ok("approval", "create", "--task", T1, "--kind", "generic", "--payload", "{}", "--json")["id"]
@@ -155,7 +160,7 @@ def build_workspace(root: Path) -> Flowctl:
 def fill(argv: tuple[str, ...], workspace: Flowctl) -> list[str]:
     """The row's argv with its placeholders replaced by the workspace's ids and files."""
     names = {**IDS, "FILE": str(workspace.cwd / "plan.md"), "RECEIPT": str(workspace.cwd / "receipt.json"),
-             "STACK": str(workspace.cwd / "stack.json"), "APPROVAL": (workspace.cwd / "approval-id.txt").read_text()}
+             "STACK": str(workspace.cwd / "stack.json"), "REVIEW": str(workspace.cwd / "review.txt"), "APPROVAL": (workspace.cwd / "approval-id.txt").read_text()}
     return [part.format(**names) for part in argv]
 
 

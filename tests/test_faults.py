@@ -1,5 +1,5 @@
 """Every writing command against I/O errors: disk full, permission denied, read-only file system, EIO on a write
-or an fsync, a rename that fails, an append that fails.
+or an fsync, a rename that fails, an append or a delete that fails.
 
 The faults are injected at json_store's write points by the test-only hook (FLOWCTL_TEST_FAULTS). Each fault must
 give exit 1 with the error envelope naming the file and the cause, leave every byte of `.flow/` as it was (the
@@ -19,7 +19,7 @@ from flowctl_runner import Flowctl
 from writing_commands import WRITERS, DryRun, fill, snapshot
 
 FAULTS = ["raise:write:ENOSPC", "raise:fsync:EIO", "raise:replace:EROFS", "raise:write:EACCES",
-          "raise:replace:EIO:2", "raise:append:ENOSPC"]
+          "raise:replace:EIO:2", "raise:append:ENOSPC", "raise:unlink:EACCES", "raise:unlink:EROFS"]
 BOOKKEEPING = {".lock", "last-recovery.json"}
 
 

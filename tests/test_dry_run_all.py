@@ -42,5 +42,5 @@ def test_the_table_covers_every_writing_command_group() -> None:
     expected |= {"gap add", "gap resolve", "approval create", "approval approve", "approval reject", "log decision",
                  "checkpoint save", "checkpoint restore", "checkpoint delete", "memory init", "memory add",
                  "memory verify", "outputs write", "scout-cache set", "scout-cache clear", "worker-phase done",
-                 "phase done", "invariants init", "stack set"}
+                 "phase next", "phase done", "invariants init", "stack set", "stack detect"}
     assert expected <= covered, sorted(expected - covered)

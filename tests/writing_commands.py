@@ -102,10 +102,12 @@ WRITERS: list[DryRun] = [
     row("scout-cache set --type repo --commit abc123 --result {{}}", '"store":"scout_cache"', "abc123"),
     row("scout-cache clear", '"store":"scout_cache"', '"op":"delete"'),
     # -- the worker loop ------------------------------------------------------------------------------------------
-    row("worker-phase done --task {T1} --phase 1", '"store":"phases"', T1),
-    row("phase done --epic {E} --phase plan", '"store":"pipeline"', "plan_review"),
-    row("invariants init", '"store":"invariants"', "Architecture Invariants"),
-    row("stack set --file {STACK}", '"store":"config"', '"stack"'),
+    row("worker-phase done --task {T1} --phase 1", '"store":"phases"', f'"{T1}":["1"]'),
+    row("phase next --epic {E}", '"store":"pipeline"', f'"{E}":"plan"'),
+    row("phase done --epic {E} --phase plan", '"store":"pipeline"', f'"{E}":"plan_review"'),
+    row("stack set --file {STACK}", '"store":"config"', '"test":"true"'),
+    row("stack detect", '"dry_run":true', '"runtime":"docker"'),  # its own dry-run format (cli-ext §9)
+    row("invariants init", '"store":"invariants"', "# Architecture Invariants"),
 ]
 
 
@@ -144,7 +146,8 @@ def build_workspace(root: Path) -> Flowctl:
     (repo / "receipt.json").write_text(json.dumps({"review_receipt": {"type": "impl_review", "mode": "rp"}}))
     (repo / "review.txt").write_text('<findings>[{"title": "Token logged", "severity": "P0", "file": "src/auth.py", '
                                      '"line": 12, "confidence": 0.9, "evidence": []}]</findings>')
-    (repo / "stack.json").write_text(json.dumps({"backend": {"test": "pytest -q"}}))
+    (repo / "stack.json").write_text('{"backend": {"test": "true"}}')
+    (repo / "Dockerfile").write_text("FROM scratch\n")  # something for `stack detect` to find
     fc.ok("gap", "add", "--epic", E, "--capability", "OAuth")
     approval = fc.ok("approval", "create", "--task", T1, "--kind", "generic", "--payload", "{}", "--json")["id"]
     (repo / "approval-id.txt").write_text(approval)

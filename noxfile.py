@@ -49,7 +49,7 @@ expose_pyenv_pythons()
 OTHER_PYTHONS = [p for p in PYTHONS if p != PYTHON]
 nox.options.sessions = (
     ["unit"] + [f"compat-{py}({i})" for py in OTHER_PYTHONS for i in ("core", "db")]
-    + ["integration", "lint", f"release-{PYTHON}"]
+    + ["integration", "lint", "typecheck", f"release-{PYTHON}"]
 )
 
 
@@ -98,6 +98,14 @@ def lint(session: nox.Session) -> None:
     sync(session, "--all-packages", "--group", "dev")  # lint-imports reads the installed packages' sources
     session.run("ruff", "check", "packages", "tests", "bench", "examples", "noxfile.py")
     session.run("lint-imports", "--config", "pyproject.toml")
+
+
+@nox.session(python=PYTHON)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over flowctl-core and flowctl-db (settings in pyproject.toml)."""
+    sync(session, "--package", "flowctl-db")
+    session.install("mypy>=2.4,<3")
+    session.run("mypy")
 
 
 @nox.session(python=PYTHONS)

@@ -6,7 +6,7 @@ is `{"changes": changes.to_json(), "dry_run": true}` printed with sorted keys.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 Mutation = dict[str, Any]
 
@@ -122,7 +122,7 @@ def entity_id(m: Mutation) -> str:
         return f"{m['store']}:{m['key']}" if m["key"] else m["store"]
     key = _OPS[m["op"]][0]
     value = m[key]
-    return value["id"] if isinstance(value, dict) else value
+    return cast(str, value["id"] if isinstance(value, dict) else value)
 
 
 def event_type(m: Mutation) -> str | None:
@@ -137,7 +137,7 @@ def epic_of(m: Mutation) -> str:
     if op in EPIC_OPS:
         return entity_id(m)
     if op in ("create_task", "update_task"):
-        return m["task"]["epic"]
+        return cast(str, m["task"]["epic"])
     task_id = entity_id(m)
     return task_id.rsplit(".", 1)[0] if "." in task_id else task_id
 

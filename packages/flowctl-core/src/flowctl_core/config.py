@@ -6,7 +6,7 @@ unreadable; every reader below is tolerant and falls back to the documented defa
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from flowctl_core.errors import InvalidInputError
 
@@ -41,7 +41,7 @@ def _clone(value: Any) -> Any:
 
 def default_config() -> dict[str, Any]:
     """A fresh, independent copy of DEFAULT_CONFIG."""
-    return _clone(DEFAULT_CONFIG)
+    return cast("dict[str, Any]", _clone(DEFAULT_CONFIG))
 
 
 def deep_merge_defaults(user: Any, defaults: Any = None) -> tuple[Any, bool]:

@@ -8,7 +8,7 @@ chomping indicators. A key holding a nested mapping or sequence is reported as N
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 NESTED = object()  # marker value of a key that holds a mapping or a sequence
 _NULLS = frozenset(("~", "null", "Null", "NULL"))
@@ -159,4 +159,4 @@ def required_string(fields: dict[str, Any], key: str) -> str:
         raise FrontmatterError(f"missing field `{key}`")
     if value is NESTED:
         raise FrontmatterError(f"invalid type for field `{key}`: expected a string")
-    return value
+    return cast(str, value)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from . import records as R
 from .errors import (
@@ -565,8 +565,8 @@ def read_task_status(paths: FlowPaths, task_id: str) -> str | None:
         except (ValueError, RecursionError):
             status = None
         if status in R.TASK_STATUSES:
-            return status
-        return R.normalize(record, parse_json_bytes(raw, path), path)["status"]
+            return cast(str, status)
+        return cast(str, R.normalize(record, parse_json_bytes(raw, path), path)["status"])
     return None
 
 

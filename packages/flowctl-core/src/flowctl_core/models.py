@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal, Union, cast, get_args
 
 from pydantic import (
     AfterValidator,
@@ -651,9 +651,9 @@ class UnknownEvent(Record):
 
 
 _EVENT_KINDS: dict[str, str] = {
-    **{t: "mutation" for t in MutationEventType.__args__},
-    **{t: "audit" for t in AuditEventType.__args__},
-    **{t: "lifecycle" for t in LifecycleEventType.__args__},
+    **{t: "mutation" for t in get_args(MutationEventType)},
+    **{t: "audit" for t in get_args(AuditEventType)},
+    **{t: "lifecycle" for t in get_args(LifecycleEventType)},
     "decision": "decision",
 }
 
@@ -681,7 +681,7 @@ EVENT_LINE: TypeAdapter[Any] = TypeAdapter(EventLine)
 def parse_event(data: Any, path: object = "<memory>") -> Record:
     """Validate one parsed event line into its model; CorruptFileError naming `path` when it does not fit."""
     try:
-        return EVENT_LINE.validate_python(data)
+        return cast(Record, EVENT_LINE.validate_python(data))
     except ValidationError as err:
         raise CorruptFileError(path, _describe(err, "event")) from err
 

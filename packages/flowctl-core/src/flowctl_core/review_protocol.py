@@ -7,7 +7,7 @@ with a `verdict` key found in codex's output (whole text, a JSONL agent message,
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 SEVERITIES = {"P0": "P0", "critical": "P0", "P1": "P1", "warning": "P1", "P2": "P2"}
 AUTOFIX_CLASSES = frozenset({"safe_auto", "gated_auto", "advisory"})
@@ -110,7 +110,7 @@ def normalize_finding(item: Any) -> dict[str, Any] | None:
 
 def passes_confidence(finding: dict[str, Any]) -> bool:
     """Keep P0 findings from confidence 0.5, others from 0.6."""
-    return finding["confidence"] >= (0.5 if finding["severity"] == "P0" else 0.6)
+    return cast(bool, finding["confidence"] >= (0.5 if finding["severity"] == "P0" else 0.6))
 
 
 def parse_findings(output: str) -> tuple[list[dict[str, Any]], float]:
@@ -175,5 +175,5 @@ def consensus(reviews: list[dict[str, Any]]) -> dict[str, Any]:
 def consensus_label(result: dict[str, Any]) -> str:
     """SHIP / NEEDS_WORK / CONFLICT / INSUFFICIENT for the plain summary."""
     if result["type"] == "consensus":
-        return result["verdict"]
+        return cast(str, result["verdict"])
     return "CONFLICT" if result["type"] == "conflict" else "INSUFFICIENT"

@@ -13,6 +13,7 @@ by time. Expired entries and entries whose holder process is dead are purged on 
 
 from __future__ import annotations
 
+import builtins  # `list` below names LockStore.list inside the class
 import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -209,7 +210,7 @@ class LockStore:
 
     # -- releasing (planning only, see above) ----------------------------------------------------------------
     def plan_release(self, task_id: str,
-                     files: Iterable[str] | None = None) -> tuple[list[dict[str, Any]] | None, int]:
+                     files: Iterable[str] | None = None) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """(new table or None, count) for releasing a task's locks — only on `files` when given (D18 fix)."""
         wanted = None if files is None else set(files)
         if not self.paths.locks.exists():
@@ -219,19 +220,19 @@ class LockStore:
         removed = len(entries) - len(keep)
         return (keep if removed else None), removed
 
-    def plan_release_all(self) -> tuple[list[dict[str, Any]] | None, int]:
+    def plan_release_all(self) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """([] or None when there is no file, how many entries there were) for clearing every lock."""
         if not self.paths.locks.exists():
             return None, 0
         return [], len(self._load())
 
-    def plan_purge(self) -> tuple[list[dict[str, Any]] | None, int]:
+    def plan_purge(self) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """(new table or None, count) for dropping expired and dead-holder entries."""
         entries, purged = self._split_live(self._load())
         return (entries if purged else None), purged
 
     def plan_heartbeat(self, task_id: str,
-                       ttl_seconds: float = DEFAULT_TTL_SECONDS) -> tuple[list[dict[str, Any]] | None, int]:
+                       ttl_seconds: float = DEFAULT_TTL_SECONDS) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """(new table or None, count) for extending `expires_at` of the task's locks to now + ttl."""
         entries = self._load()
         expires = timefmt.fmt_off(timefmt.now() + timedelta(seconds=ttl_seconds))

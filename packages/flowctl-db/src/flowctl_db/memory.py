@@ -52,7 +52,7 @@ def parse_index(data: bytes, path: object) -> list[dict[str, Any]]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as err:
         raise CorruptFileError(path, f"not valid UTF-8 ({err.reason} at byte {err.start})") from err
-    scan = json.JSONDecoder().scan_once
+    scan = json.JSONDecoder().scan_once  # type: ignore[attr-defined]  # CPython's C scanner, absent from the stubs
     out: list[dict[str, Any]] = []
     size = len(text)
     start = 0

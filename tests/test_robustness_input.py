@@ -431,3 +431,14 @@ def test_diff_passes_a_stored_hostile_branch_to_git_as_a_name(initialized_flowct
     run = initialized_flowctl("diff", epic, "--json")
     assert "Traceback" not in run.err
     assert not target.exists(), "git took the stored branch name for its --output option"
+
+
+def test_crlf_content_is_stored_byte_for_byte_from_a_file_and_from_stdin(initialized_flowctl: Flowctl) -> None:
+    epic = initialized_flowctl.ok("epic", "create", "--title", "Windows plan", "--json")["id"]
+    body = "# Plan\r\n\r\n- step one\r\n- step two\r\n"
+    (initialized_flowctl.cwd / "plan.md").write_bytes(body.encode())
+    initialized_flowctl.ok("epic", "plan", epic, "--file", "plan.md", "--json")
+    spec = initialized_flowctl.flow / "specs" / f"{epic}.md"
+    assert spec.read_bytes() == body.encode()
+    initialized_flowctl.ok("epic", "plan", epic, "--file", "-", "--json", input=body.replace("one", "uno"))
+    assert spec.read_bytes() == body.replace("one", "uno").encode()

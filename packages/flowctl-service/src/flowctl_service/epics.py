@@ -34,7 +34,7 @@ from .applier import commit
 from .backends import apply_backend_flags, require_backend_flag
 from .deps import cycle_text
 from .git_names import check_branch_name
-from .inputs import read_input
+from .user_content import read_input
 
 BACKEND_KEYS = ("default_impl", "default_review", "default_sync")
 AUDIT_REUSE_HOURS = 24.0

@@ -28,7 +28,7 @@ from . import lookup
 from .applier import commit
 from .backends import apply_backend_flags, require_backend_flag
 from .deps import check_new_deps, dependency_graph, task_update
-from .inputs import read_input
+from .user_content import read_input
 
 PRIORITY_MAX = 2**31 - 1  # the reference parses --priority as a signed 32-bit integer
 

@@ -98,6 +98,8 @@ WRITERS: list[DryRun] = [
     row("memory init", '"store":"memory"', '"key":"stats"'),
     row("memory add pitfall Never-trust-a-cached-token", '"store":"memory"', "pitfall.md"),
     row("memory verify 1", '"store":"memory"', "last_verified"),
+    row("memory inject", '"store":"memory"', '"key":"stats"', '"refs":1'),
+    row("memory gc --days 0", '"dry_run":true', '"kept":'),  # gc's own dry run: the reference's stale list
     row("outputs write {T1} --file {FILE}", '"store":"outputs"', "# planned"),
     row("scout-cache set --type repo --commit abc123 --result {{}}", '"store":"scout_cache"', "abc123"),
     row("scout-cache clear", '"store":"scout_cache"', '"op":"delete"'),

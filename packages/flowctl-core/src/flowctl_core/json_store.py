@@ -44,10 +44,6 @@ def dumps_line(obj: Any) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=True) + "\n"
 
 
-def _json_error_text(err: json.JSONDecodeError) -> str:
-    return f"{err.msg} at line {err.lineno} column {err.colno}"
-
-
 # ---------------------------------------------------------------------------------------------------------
 # Low-level reads and writes
 
@@ -81,7 +77,8 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
     try:
         return json.loads(data)
     except json.JSONDecodeError as err:
-        raise CorruptFileError(path, _json_error_text(err)) from err
+        from .json_errors import serde_message
+        raise CorruptFileError(path, serde_message(err)) from err
     except UnicodeDecodeError as err:
         raise CorruptFileError(path, f"not valid UTF-8 ({err.reason})") from err
     except RecursionError as err:  # a hand-made `[[[[…` thousands deep

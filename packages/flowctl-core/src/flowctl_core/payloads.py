@@ -44,7 +44,8 @@ def parse_json(text: str | bytes, what: str) -> Any:
     try:
         value = json.loads(text, parse_constant=_no_constant)
     except json.JSONDecodeError as err:
-        raise InvalidInputError(f"{what}: {err.msg} at line {err.lineno} column {err.colno}") from None
+        from .json_errors import serde_message
+        raise InvalidInputError(f"{what}: {serde_message(err)}") from None
     except ValueError as err:
         raise InvalidInputError(f"{what}: {err}") from None
     except RecursionError:

@@ -52,7 +52,8 @@ def extract(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     try:
         items = json.loads(drop_trailing_commas(raw), parse_constant=_no_constant)
     except json.JSONDecodeError as err:
-        warnings.append(f"Failed to parse findings JSON: {err.msg} at line {err.lineno} column {err.colno}")
+        from flowctl_core.json_errors import serde_message
+        warnings.append(f"Failed to parse findings JSON: {serde_message(err)}")
         return [], warnings
     except RecursionError:
         warnings.append("Failed to parse findings JSON: recursion limit exceeded")

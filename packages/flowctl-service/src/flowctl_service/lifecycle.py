@@ -202,15 +202,12 @@ def _read_user_file(path: str, what: str) -> str:
         raise StoreIOError(f"io error: Cannot read {what} file: {os_error_text(err)}") from err
 
 
-def _json_error(err: json.JSONDecodeError) -> str:
-    return f"{err.msg} at line {err.lineno} column {err.colno}"
-
-
 def _parse_evidence_text(raw: str, what: str) -> Any:
     try:
         return json.loads(raw)
     except json.JSONDecodeError as err:
-        raise InvalidInputError(f"validation error: {what}: {_json_error(err)}") from err
+        from flowctl_core.json_errors import serde_message
+        raise InvalidInputError(f"validation error: {what}: {serde_message(err)}") from err
     except RecursionError as err:
         raise InvalidInputError(f"validation error: {what}: recursion limit exceeded") from err
 

@@ -60,8 +60,9 @@ def _receipt_summary(label: str, text: str) -> dict[str, Any]:
     try:
         receipt = json.loads(text)
     except json.JSONDecodeError as err:
+        from flowctl_core.json_errors import serde_message
         raise InvalidInputError(
-            f"Invalid receipt JSON: {label}: {err.msg} at line {err.lineno} column {err.colno}") from err
+            f"Invalid receipt JSON: {label}: {serde_message(err)}") from err
     except RecursionError as err:
         raise InvalidInputError(f"Invalid receipt JSON: {label}: recursion limit exceeded") from err
     if not isinstance(receipt, dict):

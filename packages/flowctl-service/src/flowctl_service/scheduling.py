@@ -124,8 +124,9 @@ def read_epics_file(path: str) -> list[str]:
     try:
         data = json.loads(content)
     except json.JSONDecodeError as err:
+        from flowctl_core.json_errors import serde_message
         raise InvalidInputError(
-            f"Epics file invalid JSON: {err.msg} at line {err.lineno} column {err.colno}") from err
+            f"Epics file invalid JSON: {serde_message(err)}") from err
     except RecursionError as err:
         raise InvalidInputError("Epics file invalid JSON: recursion limit exceeded") from err
     epics = data.get("epics") if isinstance(data, dict) else None

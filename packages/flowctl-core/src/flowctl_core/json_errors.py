@@ -1,0 +1,77 @@
+"""JSON syntax errors worded as serde_json words them (`trailing comma at line 1 column 8`), the reference's parser.
+
+Callers match on these texts (cli-core.md §1.4, §7.5), so a document Python's json module rejects is reported with
+serde's message and position, not Python's.
+"""
+
+from __future__ import annotations
+
+import json
+
+
+def _innermost(doc: str, pos: int) -> str:
+    """`{` or `[`: the container open at `pos` (strings skipped), or '' at the top level."""
+    stack: list[str] = []
+    in_string = escaped = False
+    for ch in doc[:pos]:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            stack.append(ch)
+        elif ch in "]}" and stack:
+            stack.pop()
+    return stack[-1] if stack else ""
+
+
+def _end(doc: str) -> tuple[int, int]:
+    """serde's position of an unexpected end: the last line and its length."""
+    lines = doc.split("\n")
+    return len(lines), len(lines[-1])
+
+
+def serde_message(err: json.JSONDecodeError) -> str:
+    """`<what> at line L column C` as serde_json reports the same syntax error."""
+    doc, pos, msg = err.doc, err.pos, err.msg
+    rest = doc[pos:]
+    at_eof = not rest.strip()
+    before = doc[:pos].rstrip()
+    container = "an object" if _innermost(doc, pos) == "{" else "a list"
+    line, col = err.lineno, err.colno
+    if msg.startswith("Unterminated string"):
+        what, (line, col) = "EOF while parsing a string", _end(doc)
+    elif at_eof and msg.startswith(("Expecting property name", "Expecting ',' delimiter", "Expecting ':' delimiter")):
+        what, (line, col) = f"EOF while parsing {container}", _end(doc)
+    elif at_eof and msg.startswith("Expecting value"):
+        what = "EOF while parsing a list" if before.endswith("[") else "EOF while parsing a value"
+        line, col = _end(doc)
+    elif before.endswith(",") and rest[:1] in ("]", "}") or msg.startswith("Illegal trailing comma"):
+        what = "trailing comma"
+        if msg.startswith("Illegal trailing comma"):  # Python 3.13 points at the comma, serde at the bracket
+            col += len(rest) - len(rest[1:].lstrip()) if rest.startswith(",") else 0
+    elif msg.startswith("Expecting property name"):
+        what = "key must be a string"
+    elif msg.startswith("Expecting ':'"):
+        what = "expected `:`"
+    elif msg.startswith("Expecting ','"):
+        what = "expected `,` or `}`" if container == "an object" else "expected `,` or `]`"
+    elif msg.startswith("Expecting value") and rest[:1].isalpha():
+        word = len(rest) - len(rest.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+        what, col = "expected ident", col + word
+    elif msg.startswith("Expecting value"):
+        what = "expected value"
+    elif msg.startswith("Extra data"):
+        what = "trailing characters"
+    elif msg.startswith("Invalid control character"):
+        what = "control character (\\u0000-\\u001F) found while parsing a string"
+    elif msg.startswith("Invalid \\escape") or msg.startswith("Invalid \\u"):
+        what, col = "invalid escape", col + 1
+    else:
+        what = msg[:1].lower() + msg[1:]
+    return f"{what} at line {line} column {col}"

@@ -35,10 +35,24 @@ def _valid_utf8(arg: str) -> bool:
     return True
 
 
+def _hyphen_value(argv: list[str]) -> str | None:
+    """A `--priority -1` style value: clap takes `-1` for an unknown flag (a usage error); `--priority=-1` is a value."""
+    for i, arg in enumerate(argv[:-1]):
+        if arg == "--":
+            return None
+        if arg == "--priority" and argv[i + 1].startswith("-") and argv[i + 1] != "-":
+            return argv[i + 1]
+    return None
+
+
 def run(argv: list[str]) -> int:
     """Run one flowctl invocation and return its exit code; an unexpected error is one envelope line, exit 1."""
     if not all(map(_valid_utf8, argv)):
         sys.stderr.write(INVALID_UTF8)  # clap's usage error for the same input, exit 2; nothing is written
+        return 2
+    value = _hyphen_value(argv)
+    if value is not None:
+        sys.stderr.write(f"error: unexpected argument '{value}' found\n\nFor more information, try '--help'.\n")
         return 2
     try:
         from . import fast

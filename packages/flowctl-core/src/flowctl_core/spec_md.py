@@ -193,6 +193,13 @@ def set_done_summary(body: str, summary: str) -> str:
     return _replace_section_tidy(body, "## Done summary", text)
 
 
+def clear_done_summary(body: str) -> str:
+    """Put the ``## Done summary`` section back to ``TBD`` (``task reset``); a spec without one is unchanged."""
+    if not any(line.strip(_WS) == "## Done summary" for line in rust_lines(body)):
+        return body
+    return set_done_summary(body, "")
+
+
 def _as_items(value: Any) -> list[str]:
     if value is None:
         return []

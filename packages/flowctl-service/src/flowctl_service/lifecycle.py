@@ -551,7 +551,9 @@ def restart(store: FlowStore, task_id: str, *, force: bool = False, dry_run: boo
         skipped = [t for t in chain if by_id[t]["status"] == state_machine.TODO]
         result = {"cascade_from": task_id, "reset": reset, "skipped": skipped,
                   "in_progress_overridden": in_progress if force else []}
-        if not reset:
+        if not reset:  # nothing to reset, yet the reference still logs its one `started` event (cli-core §7.8)
+            if not dry_run:
+                _commit(store, _event_ops(task_events.restart_events(task_id)), dry_run=False)
             return result
         # Every file is read before anything is written: a corrupt phases.json or locks.json stops the restart.
         mutations = [changes.set_task_state(tid, blank_state(state_machine.TODO)) for tid in reset]

@@ -171,7 +171,8 @@ def reset(store: FlowStore, actor: str | None, task_id: str, *, cascade: bool = 
                     targets.append(dep)
         batch = changes.Changes()
         for t in targets:
-            body = spec_md.clear_evidence(store.read_task_spec(t["id"]))
+            # Both parts `done` wrote: a later `done` without --summary must not show the old summary.
+            body = spec_md.clear_done_summary(spec_md.clear_evidence(store.read_task_spec(t["id"])))
             batch.push(task_update(t, status="todo"))
             batch.push(changes.set_task_spec(t["id"], body))
             batch.push(changes.set_task_state(t["id"], records.blank_state()))

@@ -101,7 +101,7 @@ def test_create_dry_run_prints_the_preview_and_writes_nothing(ws):
     (["--epic", E, "--deps", "fn-x"], "Invalid dependency ID: fn-x. Expected format: fn-N.M or fn-N-slug.M"),
     (["--epic", E, "--deps", "fn-3-x.1"], f"Dependency fn-3-x.1 must be within the same epic ({E})"),
     (["--epic", E, "--deps", f"{E}.7"], f"Dependency {E}.7 not found"),
-    (["--epic", E, "--priority", "-1"], "Invalid priority -1: priority must be a non-negative integer"),
+    (["--epic", E, "--priority=-1"], "Invalid priority -1: priority must be a non-negative integer"),
     (["--epic", E, "--priority=-3"], "Invalid priority -3: priority must be a non-negative integer"),
     (["--epic", E, "--acceptance-file", "missing.md"],
      "Failed to read file 'missing.md': No such file or directory (os error 2)"),

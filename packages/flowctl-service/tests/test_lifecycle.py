@@ -411,9 +411,9 @@ def test_restart_refuses_in_progress_unless_forced_and_dry_run_writes_nothing(ch
     assert chain.get_state(T2)["status"] == "todo"
 
 
-def test_restart_nothing_to_do_logs_nothing(chain):
+def test_restart_nothing_to_do_logs_its_one_event(chain):
     assert lc.restart(chain, T3) == {"cascade_from": T3, "reset": [], "skipped": [T3], "in_progress_overridden": []}
-    assert events(chain) == []
+    assert [(e["type"], e["stream_id"]) for e in events(chain)] == [("restarted", f"task:{T3}")]  # cli-core §7.8
 
 
 def test_restart_errors(store):

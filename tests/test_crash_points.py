@@ -114,3 +114,19 @@ def _record(name: str, points: int) -> None:
     if out:
         with open(out, "a", encoding="utf-8") as f:
             f.write(f"{name}\t{points}\t{2 * points}\n")
+
+
+def test_doctor_reports_the_rollback_a_crash_needed(initialized_flowctl: Flowctl) -> None:
+    _epic_with_chain(initialized_flowctl, "todo")
+    healthy = initialized_flowctl.ok("doctor", "--json")
+    assert "recovery" not in [c["name"] for c in healthy["checks"]]
+    run = initialized_flowctl("task", "split", f"{E}.2", "--titles", "A|B", "--json",
+                              env={"FLOWCTL_TEST_FAULTS": "crash:after:3"})
+    assert run.code == -9
+    assert (initialized_flowctl.flow / ".state" / "journal.jsonl").exists()
+    report = initialized_flowctl.ok("doctor", "--json", "--no-compact")  # opening the store rolled the split back
+    recovery = [c for c in report["checks"] if c["name"] == "recovery"]
+    assert len(recovery) == 1 and recovery[0]["status"] == "warn"
+    assert "Rolled back a batch interrupted by a crash" in recovery[0]["message"]
+    assert "3 file(s) restored" in recovery[0]["message"]
+    assert not (initialized_flowctl.flow / ".state" / "journal.jsonl").exists()

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 JOURNAL_NAME = "journal.jsonl"
-RECOVERY_NAME = "last-recovery.json"
 
 
 class Journal:

@@ -302,7 +302,7 @@ def recover(flow_dir: Path) -> list[str]:
     token = _JOURNAL.set(None)
     try:
         restored = journal_mod.rollback(flow_dir, restore)
-        write_json(Path(flow_dir) / ".state" / journal_mod.RECOVERY_NAME,
+        write_json(FlowPaths(Path(flow_dir)).last_recovery,
                    {"at": _now_text(), "outcome": "rolled back", "restored": restored}, sort_keys=True)
     except OSError as err:
         raise StoreIOError(f"IO error: {flow_dir}: {os_error_text(err)}") from err
@@ -449,6 +449,7 @@ class FlowPaths:
         self.phases = self.state / "phases.json"
         self.approvals = self.state / "approvals.json"
         self.journal = self.state / "journal.jsonl"  # the undo journal of a running batch (journal.py)
+        self.last_recovery = self.state / "last-recovery.json"  # what the last rollback after a crash restored
 
     def epic_json(self, epic_id: str) -> Path:
         """`epics/<id>.json`."""

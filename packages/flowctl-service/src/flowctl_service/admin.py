@@ -526,9 +526,24 @@ def _workflow_checks(store: FlowStore) -> list[dict[str, str]]:
     return checks
 
 
+def _recovery_check(store: FlowStore) -> dict[str, str] | None:
+    """A batch a crash left half-done: pending rollback, or rolled back (reported only when there was one)."""
+    if store.paths.journal.exists():
+        return _check("recovery", "warn", "A batch interrupted by a crash is pending: the next command rolls it back")
+    kind, value = inspection.classify_json(store.paths.last_recovery)
+    if kind != "ok" or not isinstance(value, dict):
+        return None
+    restored = value.get("restored") if isinstance(value.get("restored"), list) else []
+    return _check("recovery", "warn", f"Rolled back a batch interrupted by a crash at {value.get('at')}: "
+                                      f"{len(restored)} file(s) restored ({', '.join(map(str, restored[:5]))})")
+
+
 def doctor(store: FlowStore, cwd: Path, workflow: bool = False) -> dict[str, Any]:
     """Health checks: {checks: [{name, status, message}], healthy, summary: {fail, pass, warn}}."""
     checks = [_validate_check(store), _state_dir_check(store), _config_check(store), _git_check(cwd)]
+    recovery = _recovery_check(store)
+    if recovery is not None:
+        checks.append(recovery)
     if workflow:
         checks += _workflow_checks(store)
     summary = {"fail": 0, "pass": 0, "warn": 0}

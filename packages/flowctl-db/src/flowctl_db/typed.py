@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from flowctl_core import models as M
+from flowctl_core.errors import CorruptFileError
 
 if TYPE_CHECKING:
     from .store import FlowStore
@@ -68,5 +69,6 @@ _R = TypeVar("_R", bound=M.StructRecord)
 def _model(cls: type[_R], data: dict[str, Any], path: object) -> _R:
     """Validate one record read by the FlowStore; CorruptFileError naming `path` when it does not fit."""
     model = cls.from_disk(data, path)
-    assert isinstance(model, cls)
+    if not isinstance(model, cls):
+        raise CorruptFileError(path, f"not a {cls.__name__} record")
     return model

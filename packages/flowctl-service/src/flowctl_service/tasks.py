@@ -285,7 +285,8 @@ def set_backend(store: FlowStore, task_id: str, *, impl: str | None = None, revi
     with store.lock():
         lookup.task(store, task_id)
         definition = store.get_task_definition(task_id)
-        assert definition is not None
+        if definition is None:  # lookup.task found it a moment ago, under the same lock
+            raise NotFoundError(f"Task not found: {task_id}")
         updated = apply_backend_flags(definition, BACKEND_KEYS, (impl, review, sync))
         preview = commit(store, changes.Changes([changes.update_task(definition)]), dry_run=dry_run,
                          log_mutations=False)

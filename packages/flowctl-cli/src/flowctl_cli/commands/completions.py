@@ -89,11 +89,15 @@ def script(shell: str) -> str:
         return _ELVISH
     from click.shell_completion import get_completion_class
 
+    from flowctl_core.errors import FlowError
+
     cls = get_completion_class(shell)
-    assert cls is not None
+    if cls is None:
+        raise FlowError(f"no completion support for {shell} in this click version")
     source = cls(_root_command(), {}, PROG_NAME, COMPLETE_VAR).source()
     old, new = _CALLS[shell]
-    assert old in source, f"unexpected click {shell} template"
+    if old not in source:  # a click release changed its template: say so rather than emit a broken script
+        raise FlowError(f"unexpected click {shell} completion template; cannot generate the script")
     return source.replace(old, new)
 
 

@@ -87,3 +87,35 @@ def test_four_concurrent_completions_and_a_reader(initialized_flowctl):
         assert [e["type"] for e in mine] == ["task_completed", "completed"]
         assert mine[0]["task_id"] == t and mine[1]["source_cmd"] == "flowctl done"
     assert initialized_flowctl.ok("ready", "--epic", E, "--json")["in_progress"] == []
+
+
+def test_racers_killed_at_their_writes_never_make_two_winners(initialized_flowctl):
+    """Eight actors race for one task; seven of them are SIGKILLed right after their first write.
+
+    Each killed racer's half-done claim is rolled back by the next one to take the lock, so the task ends claimed by
+    at most one racer, the survivor that took it, and every other survivor was told who holds it.
+    """
+    kills = 0
+    for round_ in range(3):
+        initialized_flowctl.ok("epic", "create", "--title", f"Race {round_}", "--json")
+        epic = f"fn-{round_ + 1}-race-{round_}"
+        task = initialized_flowctl.ok("task", "create", "--epic", epic, "--title", "Contested", "--json")["id"]
+        actors = [f"agent-{i}" for i in range(8)]
+        envs = [{"FLOW_ACTOR": a, **({"FLOWCTL_TEST_FAULTS": "crash:after:1"} if i < 7 else {})}
+                for i, a in enumerate(actors)]
+        runs = initialized_flowctl.race(*[("start", task, "--json")] * 8, env=envs)
+        kills += sum(r.code == -9 for r in runs)
+        winners = [a for a, r in zip(actors, runs, strict=True) if r.code == 0]
+        assert len(winners) <= 1, winners
+        state_path = initialized_flowctl.flow / ".state" / "tasks" / f"{task}.state.json"
+        initialized_flowctl.ok("show", task, "--json")  # any command: a pending rollback happens first
+        state = json.loads(state_path.read_text()) if state_path.exists() else {"status": "todo"}
+        if winners:
+            assert state["status"] == "in_progress" and state["assignee"] == winners[0]
+            for run in runs:
+                if run.code == 1:
+                    assert json.loads(run.err)["error"].endswith(f"claimed by '{winners[0]}'")
+        else:  # every racer that reached the claim was killed: nothing of theirs remains
+            assert state.get("assignee") is None and state["status"] == "todo"
+        assert not (initialized_flowctl.flow / ".state" / "journal.jsonl").exists()
+    assert kills >= 3  # the kills really landed inside claims (the survivor wins only after the killed ones)

@@ -125,8 +125,7 @@ class Flowctl:
         with tempfile.TemporaryDirectory() as tmp:
             go = os.path.join(tmp, "go")
             procs = [subprocess.Popen([self.exe, *args], cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                      text=True, env={**self.env, **(env[i] if env else {}),
-                                                      "FLOWCTL_TEST_FAULTS": f"barrier:{go}"})
+                                      text=True, env=self._racer_env(env[i] if env else {}, go))
                      for i, args in enumerate(commands)]
             deadline = time.monotonic() + 60
             while len(glob.glob(f"{glob.escape(go)}.ready.*")) + sum(p.poll() is not None for p in procs) < len(procs):
@@ -137,6 +136,11 @@ class Flowctl:
             outcomes = [p.communicate(timeout=120) for p in procs]
         return [Run(list(args), p.returncode, out, err)
                 for args, p, (out, err) in zip(commands, procs, outcomes, strict=True)]
+
+    def _racer_env(self, extra: dict[str, str], go: str) -> dict[str, str]:
+        """The racer's environment: the barrier rule added to any fault rules of its own (kills at write points)."""
+        rules = [r for r in (extra.get("FLOWCTL_TEST_FAULTS", ""), f"barrier:{go}") if r]
+        return {**self.env, **extra, "FLOWCTL_TEST_FAULTS": ",".join(rules)}
 
     @property
     def flow(self) -> Path:

@@ -17,45 +17,10 @@ from pathlib import Path
 
 import pytest
 from flowctl_runner import Flowctl, Run, init_git_repo
+from hostile_input import assert_clean, flow_tree, tree
 
 E = "fn-1-work"
 T1, T2, T3 = f"{E}.1", f"{E}.2", f"{E}.3"
-
-
-def tree(root: Path) -> dict[str, object]:
-    """Every path under `root` (files with size and mtime) except the contents of the flow state directory."""
-    out: dict[str, object] = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).as_posix()
-        if "/.git/flow-state/flow/" in f"/{rel}":
-            continue
-        stat = path.lstat()
-        out[rel] = "dir" if path.is_dir() else (stat.st_size, stat.st_mtime_ns)
-    return out
-
-
-def flow_tree(flowctl: Flowctl) -> dict[str, bytes]:
-    root = flowctl.flow.resolve()
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and p.name != ".lock"}
-
-
-def assert_clean(run: Run, *, allow_ok: bool = False) -> str:
-    """The run ended cleanly: exit 0 (when allowed), 1 with the error envelope, or 2 with a usage error.
-
-    Returns the error message ("" on success, the usage line for exit 2).
-    """
-    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
-    if run.code == 0 and allow_ok:
-        return ""
-    if run.code == 2:
-        assert run.out == "" and "Error:" in run.err, run.err
-        return run.err.strip().splitlines()[-1]
-    assert run.code == 1, f"{run.args}: exit {run.code}: {run.out}{run.err}"
-    assert run.out == "", run.out
-    envelope = json.loads(run.err)
-    assert envelope.keys() == {"error", "success"} and envelope["success"] is False
-    return envelope["error"]
 
 
 def run_many(flowctl: Flowctl, argvs: list[list[str]]) -> list[Run]:
@@ -288,8 +253,10 @@ def test_nul_and_control_characters_in_evidence_are_stored_escaped(ws: Flowctl) 
 def test_negative_enormous_and_non_finite_numbers(ws: Flowctl) -> None:
     outside, inside = tree(ws.cwd.parent), flow_tree(ws)
     refused = {
-        ("task", "create", "--epic", E, "--title", "p", "--priority", "-1"):
+        ("task", "create", "--epic", E, "--title", "p", "--priority=-1"):
             "Invalid priority -1: priority must be a non-negative integer",
+        ("task", "create", "--epic", E, "--title", "p", "--priority", "-1"):  # clap: `-1` is another flag
+            "For more information, try '--help'.",
         ("task", "create", "--epic", E, "--title", "p", "--priority", "4294967296"):
             "Invalid priority 4294967296: priority must be at most 2147483647",
         ("lock", "--task", T1, "--files", "a.py", "--ttl", "-5"): "--ttl must be a positive number of seconds, got -5",

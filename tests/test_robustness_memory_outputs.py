@@ -14,40 +14,10 @@ from pathlib import Path
 
 import pytest
 from flowctl_runner import Flowctl, Run, init_git_repo
+from hostile_input import assert_clean, flow_tree, tree
 
 E = "fn-1-work"
 MIB = 1024 * 1024
-
-
-def tree(root: Path) -> dict[str, object]:
-    """Every path under `root` (size and mtime of files) except the flow state directory's contents."""
-    out: dict[str, object] = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).as_posix()
-        if "/.git/flow-state/flow/" in f"/{rel}":
-            continue
-        stat = path.lstat()
-        out[rel] = "dir" if path.is_dir() else (stat.st_size, stat.st_mtime_ns)
-    return out
-
-
-def flow_tree(flowctl: Flowctl) -> dict[str, bytes]:
-    root = flowctl.flow.resolve()
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*")
-            if p.is_file() and p.name != ".lock"}
-
-
-def assert_clean(run: Run) -> str:
-    """Exit 1 with only the error envelope on stderr (returns its message), or a usage error (exit 2)."""
-    assert "Traceback" not in run.err and "Traceback" not in run.out, run.err
-    if run.code == 2:
-        assert run.out == "" and "rror" in run.err, run.err
-        return run.err.strip().splitlines()[-1]
-    assert run.code == 1, f"{run.args}: exit {run.code}: {run.out}{run.err}"
-    assert run.out == "", run.out
-    envelope = json.loads(run.err)
-    assert envelope.keys() == {"error", "success"} and envelope["success"] is False
-    return envelope["error"]
 
 
 HOSTILE_IDS = {

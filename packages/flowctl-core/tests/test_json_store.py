@@ -16,7 +16,7 @@ import pytest
 import flowctl_core
 from flowctl_core import json_store as JS
 from flowctl_core import records as R
-from flowctl_core.errors import CorruptFileError, InvalidInputError, LockTimeoutError
+from flowctl_core.errors import CorruptFileError, InvalidInputError, LockTimeoutError, StoreIOError
 
 SRC = str(Path(flowctl_core.__file__).resolve().parent.parent)
 
@@ -444,3 +444,18 @@ def test_read_task_status_fast_path_and_corrupt_files(tmp_path):
         paths.task_state(tid).write_bytes(bad)
         with pytest.raises(CorruptFileError):
             JS.read_task_status(paths, tid)
+
+
+@pytest.mark.parametrize("size", [0, 1, 65535, 65536, 65537, 3 * 1024 * 1024 + 7])
+def test_read_bytes_returns_every_byte_of_a_file_of_any_size(tmp_path: Path, size: int) -> None:
+    data = os.urandom(size)
+    target = tmp_path / "f.bin"
+    target.write_bytes(data)
+    assert JS.read_bytes(target) == data
+    assert JS.read_bytes(str(target)) == data
+
+
+def test_read_bytes_of_a_missing_file_is_none_and_of_a_directory_an_io_error(tmp_path: Path) -> None:
+    assert JS.read_bytes(tmp_path / "missing.json") is None
+    with pytest.raises(StoreIOError, match="IO error: .*Is a directory"):
+        JS.read_bytes(tmp_path)

@@ -9,7 +9,7 @@ from datetime import datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from flowctl_core import dag, ids, records, state_machine
+from flowctl_core import dag, ids, records, state_machine, timefmt
 from flowctl_core.errors import DependencyError
 from flowctl_core.json_store import dumps_pretty
 
@@ -55,6 +55,33 @@ def test_parse_id_never_raises_and_accepts_only_the_grammar(text: str) -> None:
     parsed = ids.parse_id(text)
     if parsed is not None:
         assert text.startswith("fn-") and text.isascii()
+
+
+# ── timestamps: the fast check agrees with the full parse ───────────────────────────────────────────────────────────
+
+@given(st.from_regex(timefmt._PLAIN_TIMESTAMP, fullmatch=True))
+def test_every_text_the_fast_timestamp_check_accepts_parses(text: str) -> None:
+    assert timefmt.parse(text).tzinfo is not None
+
+
+@given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
+       st.sampled_from(["Z", "+00:00", "-05:30", "+23:59", "z", "", "+24:00"]),
+       st.sampled_from(["", ".1", ".123", ".123456", ".1234567", ",5"]))
+def test_is_timestamp_answers_as_the_full_parse_does(when: datetime, zone: str, fraction: str) -> None:
+    text = when.strftime("%Y-%m-%dT%H:%M:%S") + fraction + zone
+    try:
+        parses = timefmt.parse(text) is not None
+    except ValueError:
+        parses = False
+    assert timefmt.is_timestamp(text) == parses
+
+
+@given(st.integers(min_value=0, max_value=253402300799), st.integers(min_value=0, max_value=999999))
+def test_the_clock_stamp_matches_the_datetime_formatting(seconds: int, micro: int) -> None:
+    from datetime import UTC
+
+    expected = timefmt.fmt_off(datetime.fromtimestamp(seconds, UTC).replace(microsecond=micro))
+    assert timefmt.clock_base(seconds, micro) + "+00:00" == expected
 
 
 # ── records round-trip byte for byte, unknown keys included ─────────────────────────────────────────────────────────

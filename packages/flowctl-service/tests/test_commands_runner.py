@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from flowctl_service import commands_runner as runner
+from flowctl_service.program_output import output_of
 
 
 def live_members(pgid: int) -> list[int]:
@@ -134,3 +135,36 @@ def test_repo_root(tmp_path: Path) -> None:
     (tmp_path / "r" / "sub").mkdir(parents=True)
     runner.run(["git", "init", "-q"], cwd=tmp_path / "r")
     assert runner.repo_root(tmp_path / "r" / "sub").resolve() == (tmp_path / "r").resolve()
+
+
+# ── program_output: the light one-shot runner behind actor resolution (no subprocess import) ──────────────────────
+
+
+def test_query_stdout_and_exit_status() -> None:
+    assert output_of(["sh", "-c", "printf 'a@b.c\\n'; echo noise >&2"]) == (0, b"a@b.c\n")
+    assert output_of(["sh", "-c", "exit 3"]) == (3, b"")
+    assert output_of(["sh", "-c", "cat; echo end"]) == (0, b"end\n")  # stdin is /dev/null, not ours
+
+
+def test_query_of_a_missing_program_or_a_killed_one_is_none() -> None:
+    assert output_of(["flowctl-no-such-program-4711"]) is None
+    assert output_of(["sh", "-c", "kill -9 $$"]) is None
+
+
+def test_query_that_closes_stdout_early_still_gives_its_exit_status() -> None:
+    assert output_of(["sh", "-c", "exec >&-; sleep 0.2; exit 4"]) == (4, b"")
+
+
+@needs_proc
+def test_query_past_its_timeout_is_none_and_its_group_is_killed(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    started = time.monotonic()
+    result = output_of(["sh", "-c", f"sleep 300 & echo $! > {pidfile}; echo waiting; wait"], timeout=0.5)
+    assert result is None and time.monotonic() - started < 10
+    assert not alive(int(pidfile.read_text()))
+
+
+def test_query_printing_past_the_cap_is_refused_at_once() -> None:
+    started = time.monotonic()
+    assert output_of(["sh", "-c", "yes"], cap=4096, timeout=60) is None
+    assert time.monotonic() - started < 10  # killed when the cap was passed, not at the timeout

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .state import CliState
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:  # the store class is reached through the service (the CLI never imports flowctl_db)
     from flowctl_service.workspace import FlowStore
 

@@ -10,7 +10,10 @@ takes no value, everything after `--` is an argument.
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
+
 
 _DECLINE = object()
 

@@ -6,9 +6,11 @@ is `{"changes": changes.to_json(), "dry_run": true}` printed with sorted keys.
 
 from __future__ import annotations
 
-from typing import Any, cast
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
-Mutation = dict[str, Any]
+    Mutation = dict[str, Any]
 
 # op -> (payload key holding the entity id or record, event type)
 _OPS: dict[str, tuple[str, str]] = {
@@ -122,7 +124,8 @@ def entity_id(m: Mutation) -> str:
         return f"{m['store']}:{m['key']}" if m["key"] else m["store"]
     key = _OPS[m["op"]][0]
     value = m[key]
-    return cast(str, value["id"] if isinstance(value, dict) else value)
+    found: str = value["id"] if isinstance(value, dict) else value
+    return found
 
 
 def event_type(m: Mutation) -> str | None:
@@ -137,7 +140,8 @@ def epic_of(m: Mutation) -> str:
     if op in EPIC_OPS:
         return entity_id(m)
     if op in ("create_task", "update_task"):
-        return cast(str, m["task"]["epic"])
+        epic: str = m["task"]["epic"]
+        return epic
     task_id = entity_id(m)
     return task_id.rsplit(".", 1)[0] if "." in task_id else task_id
 

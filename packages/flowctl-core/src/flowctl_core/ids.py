@@ -8,9 +8,13 @@ to use as a file name under ``.flow/`` (see :func:`check_safe_id`).
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from collections import namedtuple
 
 from flowctl_core.errors import InvalidInputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any, NamedTuple
 
 # ASCII digits only: Python's (and Rust's) \d is Unicode-aware, and fullmatch avoids `$` matching before a "\n".
 # Group 1 = epic number, group 2 = task number (same numbering as the reference's regex).
@@ -20,12 +24,17 @@ ID_RE = re.compile(r"fn-([0-9]+)(?:-[a-z0-9][a-z0-9-]*[a-z0-9]|-[a-z0-9]{1,3})?(
 _U32_MAX = 0xFFFFFFFF
 
 
-class ParsedId(NamedTuple):
-    """Components of a valid id: epic number, optional suffix (without its dash), optional task number."""
+if TYPE_CHECKING:
 
-    epic: int
-    suffix: str | None
-    task: int | None
+    class ParsedId(NamedTuple):
+        """Components of a valid id: epic number, optional suffix (without its dash), optional task number."""
+
+        epic: int
+        suffix: str | None
+        task: int | None
+
+else:  # the same tuple without typing.NamedTuple
+    ParsedId = namedtuple("ParsedId", ["epic", "suffix", "task"])
 
 
 def parse_id(s: object) -> ParsedId | None:

@@ -13,7 +13,10 @@ import base64
 import json
 import os
 from pathlib import Path
-from typing import Any
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 JOURNAL_NAME = "journal.jsonl"
 

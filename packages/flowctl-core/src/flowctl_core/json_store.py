@@ -16,7 +16,6 @@ import time
 from collections.abc import Iterator
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any, cast
 
 from . import records as R
 from .errors import (
@@ -27,6 +26,10 @@ from .errors import (
     StoreIOError,
     os_error_text,
 )
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 LOCK_NAME = ".lock"
 
@@ -48,17 +51,31 @@ def dumps_line(obj: Any) -> str:
 # Low-level reads and writes
 
 
+_FIRST_READ = 65536  # one read() takes a whole record file; bigger files are read on in chunks
+
+
 def read_bytes(path: str | Path) -> bytes | None:
     """Return the file's bytes, or None when it does not exist."""
+    # os.open/os.read rather than open(): no file object and buffer per file, ~40% less per read when an
+    # epic's 400 record files are loaded.
     try:
-        with open(path, "rb") as f:
-            return f.read()
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
-    except IsADirectoryError as err:
-        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
     except OSError as err:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    try:
+        data = os.read(fd, _FIRST_READ)
+        if len(data) == _FIRST_READ:
+            chunks = [data]
+            while chunk := os.read(fd, 1 << 20):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+        return data
+    except OSError as err:  # EISDIR on a directory, EIO, ...
+        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+    finally:
+        os.close(fd)
 
 
 def read_text(path: str | Path) -> str | None:
@@ -562,9 +579,10 @@ def read_task_status(paths: FlowPaths, task_id: str) -> str | None:
             status = data.get("status") if isinstance(data, dict) else None
         except (ValueError, RecursionError):
             status = None
-        if status in R.TASK_STATUSES:
-            return cast(str, status)
-        return cast(str, R.normalize(record, parse_json_bytes(raw, path), path)["status"])
+        if status not in R.TASK_STATUSES:
+            status = R.normalize(record, parse_json_bytes(raw, path), path)["status"]
+        found: str = status
+        return found
     return None
 
 

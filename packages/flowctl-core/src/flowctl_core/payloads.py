@@ -7,9 +7,11 @@ file.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .errors import InvalidInputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # serde_json refuses documents nested deeper than this; anything the reference must read back stays within it.
 SERDE_RECURSION_LIMIT = 128

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
 
 from flowctl_core.errors import InvalidInputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Rust's str::trim* and regex \s use the Unicode White_Space property; Python's str.strip()/\s also treat
 # \x1c-\x1f as whitespace, so the exact set is spelled out.

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from flowctl_core.json_store import FlowPaths, append_line, dumps_line, read_bytes, read_json_lines
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Stream prefixes that belong to an epic as a whole (D-7); task streams are matched separately.
 _EPIC_STREAM_PREFIXES = ("epic:", "mutation:", "decision:")

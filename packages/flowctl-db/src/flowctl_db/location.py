@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
 from flowctl_core.errors import FlowError, InvalidInputError, StoreIOError, os_error_text
@@ -19,6 +18,8 @@ def flow_dir_for(cwd: Path) -> Path:
 
 def git_common_dir(cwd: Path) -> Path | None:
     """`git rev-parse --git-common-dir` joined onto cwd, or None outside a git repository."""
+    import subprocess  # only init and the first workflow call link `.flow`; every other call skips this import
+
     try:
         proc = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=cwd, capture_output=True,
                               text=True, check=False)

@@ -17,11 +17,14 @@ import builtins  # `list` below names LockStore.list inside the class
 import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from flowctl_core import records, timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
 from flowctl_core.json_store import FlowPaths, load_json, remove_file, write_json
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 MODES = records.LOCK_MODES
 DEFAULT_TTL_SECONDS = 45 * 60

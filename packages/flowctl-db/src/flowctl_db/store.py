@@ -6,12 +6,14 @@ import contextlib
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from flowctl_core import json_store
 from flowctl_core.json_store import FlowPaths
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
+    from typing import Any
+
     from .approvals import ApprovalStore
     from .archive import ArchiveStore
     from .checkpoints import CheckpointStore

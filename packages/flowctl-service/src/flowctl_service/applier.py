@@ -7,11 +7,13 @@ delete) are handed to the FlowStore sub-store that owns the file. This is the si
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core import changes
 from flowctl_core.timefmt import now_off
 from flowctl_db import FlowStore
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class ChangesApplier:

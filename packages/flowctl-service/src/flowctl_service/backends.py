@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core.errors import InvalidInputError
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def require_backend_flag(values: tuple[str | None, ...]) -> None:

@@ -8,7 +8,6 @@ a task cannot depend on itself. Both commands run their read, checks and write u
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
 
 from flowctl_core import changes, ids, records
 from flowctl_core.errors import DependencyError, InvalidInputError, NotFoundError
@@ -17,6 +16,10 @@ from flowctl_db import FlowStore
 
 from . import lookup
 from .applier import commit
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def dependency_graph(store: FlowStore, epic_id: str) -> dict[str, list[str]]:

@@ -8,14 +8,16 @@ new table under the store lock; the applier writes it (`put("locks", "", entries
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core import changes
 from flowctl_core.errors import InvalidInputError
 from flowctl_db import FlowStore
 
 from . import lookup
 from .applier import commit
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 DEFAULT_TTL_SECONDS = 45 * 60
 MAX_TTL_SECONDS = 100 * 365 * 86400  # far beyond any session, and the expiry stays a valid timestamp

@@ -46,9 +46,7 @@ Decisions where the reference is broken (storage.md §11/§12):
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from flowctl_core import changes, ids, payloads, state_machine
 from flowctl_core.errors import (
@@ -66,6 +64,11 @@ from flowctl_db import FlowStore
 
 from . import task_events
 from .applier import commit
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from datetime import datetime
+    from typing import Any
 
 DEFAULT_FAIL_REASON = "Task failed"
 WORKSPACE_KEYS = ("baseline_rev", "final_rev", "files_changed", "insertions", "deletions")

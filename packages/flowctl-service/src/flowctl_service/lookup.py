@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core import ids
 from flowctl_core.errors import InvalidInputError, NotFoundError
 from flowctl_db import FlowStore
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def epic_id(value: str) -> str:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
 
 from flowctl_core import ids
 from flowctl_core import state_machine as sm
@@ -30,6 +29,10 @@ from flowctl_core.errors import InvalidInputError, NotFoundError, os_error_text
 from flowctl_db import FlowStore
 
 from . import lookup
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 # Statuses a worker may pick up (D15).
 STARTABLE = frozenset((sm.TODO, sm.UP_FOR_RETRY))

@@ -11,9 +11,11 @@ Two shapes, both kept byte-compatible with the reference (keys are sorted when t
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core.timefmt import now_off
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 TASK_STARTED = "task_started"
 TASK_COMPLETED = "task_completed"

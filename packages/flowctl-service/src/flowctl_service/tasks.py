@@ -17,8 +17,6 @@ Fixes relative to the reference (storage.md §11):
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core import changes, ids, records, spec_md
 from flowctl_core.errors import ConflictError, InvalidInputError, InvalidTransitionError, NotFoundError
 from flowctl_core.timefmt import now_z
@@ -29,6 +27,10 @@ from .applier import commit
 from .backends import apply_backend_flags, require_backend_flag
 from .deps import check_new_deps, dependency_graph, task_update
 from .user_content import read_input
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from typing import Any
 
 PRIORITY_MAX = 2**31 - 1  # the reference parses --priority as a signed 32-bit integer
 

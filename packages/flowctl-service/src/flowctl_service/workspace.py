@@ -44,14 +44,13 @@ def _opened(store: FlowStore) -> FlowStore:
 
 
 def _git_config(cwd: Path, key: str) -> str | None:
-    import subprocess  # only writes and scheduling name an actor; show/cat/tasks never need it
+    from .program_output import output_of  # only commands that name an actor need it
 
-    try:
-        proc = subprocess.run(["git", "config", key], cwd=cwd, capture_output=True, text=True, check=False)
-    except OSError:
+    result = output_of(["git", "-C", str(cwd), "config", "--get", key])
+    if result is None or result[0] != 0:
         return None
-    value = proc.stdout.strip()
-    return value if proc.returncode == 0 and value else None
+    value = result[1].decode("utf-8", "replace").strip()
+    return value or None
 
 
 def resolve_actor(cwd: Path) -> str:

@@ -65,3 +65,31 @@ def test_ci_gate_passes_then_fails_on_a_required_gap_and_a_broken_graph(initiali
     f.ok("gap", "resolve", "--epic", a, "--id", gap, "--evidence", "added", "--json")
     assert _example("ci_gate.py", repo, "--epic", a, cwd=repo).returncode == 0
     assert _example("ci_gate.py", "--epic", cwd=repo).returncode == 2
+
+
+def test_import_gaps_writes_through_the_typed_api(initialized_flowctl, repo, tmp_path):
+    f = initialized_flowctl
+    a, _b = _plan(f)
+    f.ok("gap", "add", "--epic", a, "--capability", "Auth check", "--json")
+    findings = tmp_path / "findings.json"
+    findings.write_text(json.dumps([{"capability": " auth CHECK "}, {"capability": "Rate limits"},
+                                    {"capability": "Docs", "priority": "nice-to-have"}]))
+    run = _example("import_gaps.py", a, findings, repo, cwd=repo.parent)
+    assert (run.returncode, run.stdout) == (0, f"{a}: 2 gap(s) added, 1 already registered\n"), run.stderr
+    listed = f.ok("gap", "list", "--epic", a, "--json")["gaps"]  # the CLI reads what the typed API wrote
+    assert [(g["id"], g["capability"], g["priority"], g["status"]) for g in listed] == [
+        (1, "Auth check", "required", "open"), (2, "Rate limits", "required", "open"),
+        (3, "Docs", "nice-to-have", "open")]
+    again = _example("import_gaps.py", a, findings, cwd=repo)
+    assert again.stdout == f"{a}: 0 gap(s) added, 3 already registered\n"
+
+    registry = repo / ".flow" / "gaps" / f"{a}.json"
+    before = registry.read_bytes()
+    findings.write_text(json.dumps([{"capability": "New one"}, {"capability": "Bad", "priority": "urgent"}]))
+    bad = _example("import_gaps.py", a, findings, cwd=repo)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ") and "Traceback" not in bad.stderr
+    assert registry.read_bytes() == before  # all or nothing: "New one" was not written either
+    findings.write_text(json.dumps([{"capability": "New one"}]))
+    missing = _example("import_gaps.py", "fn-99-nope", findings, cwd=repo)
+    assert missing.returncode == 1 and "Epic not found: fn-99-nope" in missing.stderr
+    assert _example("import_gaps.py", a, cwd=repo).returncode == 2

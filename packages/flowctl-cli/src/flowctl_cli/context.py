@@ -37,18 +37,18 @@ def store() -> FlowStore:
     """The FlowStore of `<cwd>/.flow`; error when it does not exist."""
     from flowctl_service.workspace import require_store
 
-    return require_store(state().cwd)
+    return require_store(state().cwd_text)
 
 
 def read_store() -> FlowStore:
     """The FlowStore of `<cwd>/.flow` for reads that report nothing (and create nothing) when it is missing."""
     from flowctl_service.workspace import open_store
 
-    return open_store(state().cwd)
+    return open_store(state().cwd_text)
 
 
 def workflow_store() -> FlowStore:
     """The FlowStore for workflow commands, creating the `.flow` link/dir when missing (like the reference)."""
     from flowctl_service.workspace import auto_store
 
-    return auto_store(state().cwd)
+    return auto_store(state().cwd_text)

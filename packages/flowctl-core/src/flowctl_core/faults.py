@@ -15,7 +15,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-from pathlib import Path
 
 
 def _rules() -> list[list[str]]:
@@ -49,7 +48,7 @@ def at_lock() -> None:
                 time.sleep(0.0005)
 
 
-def before_write(path: Path) -> None:
+def before_write(path: str) -> None:
     """A write point is about to change `path`."""
     global _writes
     _writes += 1
@@ -61,14 +60,14 @@ def before_write(path: Path) -> None:
             _crash()
 
 
-def after_write(path: Path) -> None:
+def after_write(path: str) -> None:
     """The write point has changed `path`."""
     for rule in _RULES:
         if rule[:2] == ["crash", "after"] and int(rule[2]) == _writes:
             _crash()
 
 
-def stage(name: str, path: Path) -> None:
+def stage(name: str, path: str) -> None:
     """One stage of a write; raise the configured OSError when a rule names this occurrence."""
     _stages[name] = _stages.get(name, 0) + 1
     for rule in _RULES:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import base64
 import json
 import os
-from pathlib import Path
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
     from typing import Any
+
+    PathLike = str | os.PathLike[str]
 
 JOURNAL_NAME = "journal.jsonl"
 
@@ -24,13 +25,13 @@ JOURNAL_NAME = "journal.jsonl"
 class Journal:
     """The undo records of one running batch in `<flow>/.state/journal.jsonl`."""
 
-    def __init__(self, flow_dir: Path) -> None:
-        self.root = Path(flow_dir)
-        self.path = self.root / ".state" / JOURNAL_NAME
+    def __init__(self, flow_dir: PathLike) -> None:
+        self.root = os.fspath(flow_dir)
+        self.path = os.path.join(self.root, ".state", JOURNAL_NAME)
         self.recorded: set[tuple[str, str]] = set()
         self._fd: int | None = None
 
-    def record(self, path: Path, kind: str) -> None:
+    def record(self, path: PathLike, kind: str) -> None:
         """Before `path` is replaced/deleted (`file`) or appended to (`append`): journal how to undo it."""
         rel = os.path.relpath(os.path.abspath(path), os.path.abspath(self.root))
         if (rel, kind) in self.recorded or (rel, "file") in self.recorded:
@@ -57,9 +58,9 @@ class Journal:
     def _write(self, entry: dict[str, Any]) -> None:
         line = (json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode("ascii")
         if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-            _fsync_dir(self.path.parent)  # the journal's existence must survive a crash before the first write
+            _fsync_dir(os.path.dirname(self.path))  # the journal's existence must survive a crash before the first write
         os.write(self._fd, line)
         os.fsync(self._fd)
 
@@ -70,7 +71,7 @@ class Journal:
         os.close(self._fd)
         self._fd = None
         os.unlink(self.path)
-        _fsync_dir(self.path.parent)
+        _fsync_dir(os.path.dirname(self.path))
 
     def abandon(self) -> None:
         """Close the journal without committing (the batch failed; the next call rolls it back)."""
@@ -79,13 +80,13 @@ class Journal:
             self._fd = None
 
 
-def pending(flow_dir: Path) -> Path | None:
+def pending(flow_dir: PathLike) -> str | None:
     """The journal of an unfinished batch, or None."""
-    path = Path(flow_dir) / ".state" / JOURNAL_NAME
+    path = os.path.join(flow_dir, ".state", JOURNAL_NAME)
     return path if os.path.exists(path) else None
 
 
-def read_entries(path: Path) -> list[dict[str, Any]]:
+def read_entries(path: PathLike) -> list[dict[str, Any]]:
     """The whole journal records; a torn last line (its write never started) is ignored."""
     entries = []
     with open(path, "rb") as f:
@@ -99,20 +100,20 @@ def read_entries(path: Path) -> list[dict[str, Any]]:
     return entries
 
 
-def rollback(flow_dir: Path, restore: Any) -> list[str]:
+def rollback(flow_dir: PathLike, restore: Any) -> list[str]:
     """Undo an unfinished batch, newest record first; return the restored paths (relative to the flow dir).
 
     `restore(path, data_or_None)` writes the old bytes atomically or deletes the file; appends are truncated back.
     The caller holds the store lock and runs this with journaling off.
     """
-    root = Path(flow_dir)
+    root = os.fspath(flow_dir)
     path = pending(root)
     if path is None:
         return []
     entries = read_entries(path)
     restored = []
     for entry in reversed(entries):
-        target = root / entry["path"]
+        target = os.path.join(root, entry["path"])
         if not _inside(root, target):
             continue  # a hand-made journal never makes recovery write outside .flow/
         if entry.get("kind") == "dir":
@@ -131,18 +132,18 @@ def rollback(flow_dir: Path, restore: Any) -> list[str]:
         else:
             restore(target, None if entry.get("absent") else base64.b64decode(entry.get("old", "")))
         restored.append(entry["path"])
-        _remove_temp_files(target.parent, target.name)
+        _remove_temp_files(*os.path.split(target))
     os.unlink(path)
-    _fsync_dir(path.parent)
+    _fsync_dir(os.path.dirname(path))
     return restored
 
 
-def _inside(root: Path, target: Path) -> bool:
+def _inside(root: str, target: str) -> bool:
     real_root = os.path.realpath(root)
     return os.path.commonpath([real_root, os.path.realpath(target)]) == real_root
 
 
-def _remove_temp_files(directory: Path, name: str) -> None:
+def _remove_temp_files(directory: str, name: str) -> None:
     """Delete the temp files a killed atomic write of `name` left behind (`.<name>.<pid>.<n>.tmp`)."""
     try:
         leftovers = [e for e in os.listdir(directory) if e.startswith(f".{name}.") and e.endswith(".tmp")]
@@ -150,12 +151,12 @@ def _remove_temp_files(directory: Path, name: str) -> None:
         return
     for entry in leftovers:
         try:
-            os.unlink(directory / entry)
+            os.unlink(os.path.join(directory, entry))
         except OSError:
             pass
 
 
-def _fsync_dir(directory: Path) -> None:
+def _fsync_dir(directory: str) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Iterator
 from contextvars import ContextVar
-from pathlib import Path
 
 from . import records as R
 from .errors import (
@@ -29,7 +28,10 @@ from .errors import (
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
+
+    PathLike = str | os.PathLike[str]
 
 LOCK_NAME = ".lock"
 
@@ -54,7 +56,7 @@ def dumps_line(obj: Any) -> str:
 _FIRST_READ = 65536  # one read() takes a whole record file; bigger files are read on in chunks
 
 
-def read_bytes(path: str | Path) -> bytes | None:
+def read_bytes(path: PathLike) -> bytes | None:
     """Return the file's bytes, or None when it does not exist."""
     # os.open/os.read rather than open(): no file object and buffer per file, ~40% less per read when an
     # epic's 400 record files are loaded.
@@ -78,7 +80,7 @@ def read_bytes(path: str | Path) -> bytes | None:
         os.close(fd)
 
 
-def read_text(path: str | Path) -> str | None:
+def read_text(path: PathLike) -> str | None:
     """Return the file as UTF-8 text, or None when it does not exist."""
     data = read_bytes(path)
     if data is None:
@@ -102,7 +104,7 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
         raise CorruptFileError(path, "recursion limit exceeded (nested too deeply)") from err
 
 
-def load_json(path: str | Path) -> Any:
+def load_json(path: PathLike) -> Any:
     """Parse a JSON file; None when it does not exist; CorruptFileError when it does not parse or holds `null`."""
     data = read_bytes(path)
     if data is None:
@@ -113,7 +115,7 @@ def load_json(path: str | Path) -> Any:
     return value
 
 
-def load_json_object(path: str | Path) -> dict[str, Any]:
+def load_json_object(path: PathLike) -> dict[str, Any]:
     """Parse a file holding one JSON object; {} when it does not exist; CorruptFileError for anything else."""
     data = load_json(path)
     if data is None:
@@ -123,7 +125,7 @@ def load_json_object(path: str | Path) -> dict[str, Any]:
     return data
 
 
-def read_json_lines(path: str | Path) -> list[Any]:
+def read_json_lines(path: PathLike) -> list[Any]:
     """Parse a JSONL file, skipping blank and unparseable lines (as every reference reader does)."""
     data = read_bytes(path)
     if not data:
@@ -139,7 +141,7 @@ def read_json_lines(path: str | Path) -> list[Any]:
     return out
 
 
-def _fsync_dir(directory: Path) -> None:
+def _fsync_dir(directory: PathLike) -> None:
     if os.name != "posix":
         return
     fd = os.open(directory, os.O_RDONLY)
@@ -149,19 +151,21 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
+def atomic_write(path: PathLike, data: bytes | str) -> None:
     """Replace `path` atomically: temp file in the same directory, fsync, os.replace, fsync the directory.
 
     A failed write removes its temp file; the old content stays in place.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
-    parent = path.parent
-    tmp: Path | None = None
+    path = os.fspath(path)
+    parent, name = os.path.split(path)
+    tmp: str | None = None
     try:
         _before_write(path, "file")
-        parent.mkdir(parents=True, exist_ok=True)
-        tmp = parent / f".{path.name}.{os.getpid()}.{time.monotonic_ns() % 10**9}.tmp"
+        if parent:
+            os.makedirs(parent, exist_ok=True)
+        tmp = os.path.join(parent, f".{name}.{os.getpid()}.{time.monotonic_ns() % 10**9}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
             view = memoryview(data)
@@ -191,19 +195,22 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         _faults().after_write(path)
 
 
-def write_json(path: Path, obj: Any, *, sort_keys: bool = False, newline: bool = False) -> None:
+def write_json(path: PathLike, obj: Any, *, sort_keys: bool = False, newline: bool = False) -> None:
     """Write pretty JSON atomically (no trailing newline unless asked, like the reference)."""
     atomic_write(path, dumps_pretty(obj, sort_keys=sort_keys) + ("\n" if newline else ""))
 
 
-def append_line(path: Path, line: str) -> None:
+def append_line(path: PathLike, line: str) -> None:
     """Append one whole line with a single write on an O_APPEND descriptor (never torn or interleaved)."""
     if not line.endswith("\n"):
         line += "\n"
     data = line.encode("utf-8")
+    path = os.fspath(path)
     try:
         _before_write(path, "append")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        parent = os.path.dirname(path)
+        if parent:
+            os.makedirs(parent, exist_ok=True)
         fd = os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             # A torn last line (hand edit, or a writer killed mid-line such as the reference's two-write append,
@@ -234,8 +241,9 @@ def append_line(path: Path, line: str) -> None:
         _faults().after_write(path)
 
 
-def remove_file(path: Path) -> bool:
+def remove_file(path: PathLike) -> bool:
     """Delete a file if present; return whether it existed."""
+    path = os.fspath(path)
     try:
         if not os.path.lexists(path):
             return False
@@ -269,7 +277,7 @@ def _faults() -> Any:
     return faults
 
 
-def _before_write(path: Path, kind: str) -> None:
+def _before_write(path: str, kind: str) -> None:
     """Journal how to undo the coming write (inside a batch), then give the fault hook its turn."""
     journal = _JOURNAL.get()
     if journal is not None:
@@ -282,7 +290,7 @@ def _before_write(path: Path, kind: str) -> None:
 
 
 @contextlib.contextmanager
-def journaled(flow_dir: Path) -> Iterator[None]:
+def journaled(flow_dir: PathLike) -> Iterator[None]:
     """Run a batch of writes all-or-nothing: a failure rolls back at once, a crash at the next call."""
     from .journal import Journal
 
@@ -303,14 +311,14 @@ def journaled(flow_dir: Path) -> Iterator[None]:
         raise StoreIOError(f"IO error: {journal.path}: {os_error_text(err)}") from err
 
 
-def recover(flow_dir: Path) -> list[str]:
+def recover(flow_dir: PathLike) -> list[str]:
     """Roll back the batch a crash left unfinished (call with the store lock held); return the restored paths."""
     from . import journal as journal_mod
 
     if journal_mod.pending(flow_dir) is None:
         return []
 
-    def restore(target: Path, data: bytes | None) -> None:
+    def restore(target: str, data: bytes | None) -> None:
         if data is None:
             remove_file(target)
         else:
@@ -319,7 +327,7 @@ def recover(flow_dir: Path) -> list[str]:
     token = _JOURNAL.set(None)
     try:
         restored = journal_mod.rollback(flow_dir, restore)
-        write_json(FlowPaths(Path(flow_dir)).last_recovery,
+        write_json(FlowPaths(flow_dir).at("last_recovery"),
                    {"at": _now_text(), "outcome": "rolled back", "restored": restored}, sort_keys=True)
     except OSError as err:
         raise StoreIOError(f"IO error: {flow_dir}: {os_error_text(err)}") from err
@@ -358,14 +366,14 @@ def lock_timeout() -> float:
 
 
 @contextlib.contextmanager
-def store_lock(flow_dir: Path, timeout: float | None = None) -> Iterator[None]:
+def store_lock(flow_dir: PathLike, timeout: float | None = None) -> Iterator[None]:
     """Hold the exclusive store lock `<flow_dir>/.lock` for a read-modify-write (re-entrant in-process)."""
-    import threading
+    from _thread import get_ident  # what threading.get_ident is, without threading's start-up cost
 
-    path = flow_dir / LOCK_NAME
+    path = os.path.join(flow_dir, LOCK_NAME)
     # Keyed by the real file: two spellings of one .flow (the symlink and its target) are one lock, so a thread
     # never waits on itself.
-    key = (os.path.realpath(path), threading.get_ident())
+    key = (os.path.realpath(path), get_ident())
     held = _held.get(key)
     if held is not None:
         held[1] += 1
@@ -443,65 +451,127 @@ def safe_name(name: str) -> str:
     return name
 
 
-class FlowPaths:
-    """File names inside one .flow/ directory (storage.md §1.2)."""
+# Where each named entry lives inside .flow/ (storage.md §1.2).
+_LAYOUT = {
+    "root": "", "epics": "epics", "specs": "specs", "tasks": "tasks", "state": ".state", "state_tasks": ".state/tasks",
+    "gaps": "gaps", "memory": "memory", "reviews": "reviews", "outputs": "outputs", "archive": ".archive",
+    "meta": "meta.json", "config": "config.json", "events": ".state/events.jsonl", "locks": ".state/locks.json",
+    "pipeline": ".state/pipeline.json", "phases": ".state/phases.json", "approvals": ".state/approvals.json",
+    "journal": ".state/journal.jsonl",  # the undo journal of a running batch (journal.py)
+    "last_recovery": ".state/last-recovery.json",  # what the last rollback after a crash restored
+}
+# Record kind -> (folder, file name suffix) of one record's file.
+_RECORD_FILES = {
+    "epic_json": ("epics", ".json"), "epic_spec": ("specs", ".md"), "task_json": ("tasks", ".json"),
+    "task_spec": ("tasks", ".md"), "task_state": (".state/tasks", ".state.json"), "gaps_json": ("gaps", ".json"),
+}
 
-    def __init__(self, flow_dir: Path) -> None:
-        self.root = Path(flow_dir)
-        self.epics = self.root / "epics"
-        self.specs = self.root / "specs"
-        self.tasks = self.root / "tasks"
-        self.state = self.root / ".state"
-        self.state_tasks = self.state / "tasks"
-        self.gaps = self.root / "gaps"
-        self.memory = self.root / "memory"
-        self.reviews = self.root / "reviews"
-        self.outputs = self.root / "outputs"
-        self.archive = self.root / ".archive"
-        self.meta = self.root / "meta.json"
-        self.config = self.root / "config.json"
-        self.events = self.state / "events.jsonl"
-        self.locks = self.state / "locks.json"
-        self.pipeline = self.state / "pipeline.json"
-        self.phases = self.state / "phases.json"
-        self.approvals = self.state / "approvals.json"
-        self.journal = self.state / "journal.jsonl"  # the undo journal of a running batch (journal.py)
-        self.last_recovery = self.state / "last-recovery.json"  # what the last rollback after a crash restored
+
+class FlowPaths:
+    """File names inside one .flow/ directory (storage.md §1.2).
+
+    Two forms of the same names: plain strings (`dir`, `at(name)`, `record_file(kind, id)`) for the agent-loop
+    commands, and pathlib Paths (the attributes named in `_LAYOUT`, `epic_json(id)` …) for everything else.
+    The Paths are built on first use because importing pathlib costs ~4 ms of every call's start-up.
+    """
+
+    if TYPE_CHECKING:  # the lazily built Path attributes (__getattr__)
+        root: Path
+        epics: Path
+        specs: Path
+        tasks: Path
+        state: Path
+        state_tasks: Path
+        gaps: Path
+        memory: Path
+        reviews: Path
+        outputs: Path
+        archive: Path
+        meta: Path
+        config: Path
+        events: Path
+        locks: Path
+        pipeline: Path
+        phases: Path
+        approvals: Path
+        journal: Path
+        last_recovery: Path
+
+    def __init__(self, flow_dir: str | os.PathLike[str]) -> None:
+        self.dir = _path_text(os.fspath(flow_dir))
+
+    def __getattr__(self, name: str) -> Path:
+        rel = _LAYOUT.get(name)
+        if rel is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        from pathlib import Path
+
+        value = Path(self.dir, rel)
+        setattr(self, name, value)  # built once per store
+        return value
+
+    def at(self, name: str) -> str:
+        """A named entry of `_LAYOUT` (`events`, `locks`, `state_tasks` …) as a plain string."""
+        rel = _LAYOUT[name]
+        return os.path.join(self.dir, rel) if rel else self.dir
+
+    def record_file(self, kind: str, record_id: str) -> str:
+        """One record's file as a plain string: kind is epic_json, epic_spec, task_json, task_spec, task_state
+        or gaps_json; the id is refused when it could not name a file under .flow/."""
+        folder, suffix = _RECORD_FILES[kind]
+        return os.path.join(self.dir, folder, safe_name(record_id) + suffix)
 
     def epic_json(self, epic_id: str) -> Path:
         """`epics/<id>.json`."""
-        return self.epics / f"{safe_name(epic_id)}.json"
+        return _as_path(self.record_file("epic_json", epic_id))
 
     def epic_spec(self, epic_id: str) -> Path:
         """`specs/<id>.md`."""
-        return self.specs / f"{safe_name(epic_id)}.md"
+        return _as_path(self.record_file("epic_spec", epic_id))
 
     def task_json(self, task_id: str) -> Path:
         """`tasks/<id>.json`."""
-        return self.tasks / f"{safe_name(task_id)}.json"
+        return _as_path(self.record_file("task_json", task_id))
 
     def task_spec(self, task_id: str) -> Path:
         """`tasks/<id>.md`."""
-        return self.tasks / f"{safe_name(task_id)}.md"
+        return _as_path(self.record_file("task_spec", task_id))
 
     def task_state(self, task_id: str) -> Path:
         """`.state/tasks/<id>.state.json`."""
-        return self.state_tasks / f"{safe_name(task_id)}.state.json"
+        return _as_path(self.record_file("task_state", task_id))
 
     def gaps_json(self, epic_id: str) -> Path:
         """`gaps/<epic>.json`."""
-        return self.gaps / f"{safe_name(epic_id)}.json"
+        return _as_path(self.record_file("gaps_json", epic_id))
 
     def checkpoint(self, epic_id: str) -> Path:
         """`.state/checkpoint-<epic>.json`."""
         return self.state / f"checkpoint-{safe_name(epic_id)}.json"
 
 
+def _as_path(text: str) -> Path:
+    from pathlib import Path
+
+    return Path(text)
+
+
+def _path_text(text: str) -> str:
+    """`text` spelled as pathlib would print it (no `//`, `/./`, leading `./` or trailing `/`), so that messages
+    name files exactly as before; plain spellings, the usual case, skip the pathlib import."""
+    if text and "//" not in text and "/./" not in text and not text.startswith("./") \
+            and not (text.endswith("/") and text != "/") and not text.endswith("/."):
+        return text
+    from pathlib import Path
+
+    return str(Path(text))
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Typed records: epics, task definitions, task states, specs
 
 
-def load_record(record: R.Record, path: str | Path) -> dict[str, Any] | None:
+def load_record(record: R.Record, path: PathLike) -> dict[str, Any] | None:
     """Read and normalise one struct-ordered record file; None when missing."""
     raw = read_bytes(path)
     if raw is None:
@@ -510,12 +580,12 @@ def load_record(record: R.Record, path: str | Path) -> dict[str, Any] | None:
     return R.normalize(record, parse_json_bytes(raw, path), path)
 
 
-def _refuse_corrupt(record: R.Record, path: Path) -> None:
+def _refuse_corrupt(record: R.Record, path: PathLike) -> None:
     """Raise CorruptFileError when `path` exists but holds no valid record: such a file is never overwritten."""
     load_record(record, path)
 
 
-def write_record(record: R.Record, path: Path, data: dict[str, Any]) -> dict[str, Any]:
+def write_record(record: R.Record, path: PathLike, data: dict[str, Any]) -> dict[str, Any]:
     """Normalise `data` and write it atomically in struct order; return what was written.
 
     An existing file that is corrupt is left alone and reported (CorruptFileError), never replaced.
@@ -528,26 +598,27 @@ def write_record(record: R.Record, path: Path, data: dict[str, Any]) -> dict[str
 
 def read_epic(paths: FlowPaths, epic_id: str) -> dict[str, Any] | None:
     """The epic record, or None when `epics/<id>.json` is missing."""
-    return load_record(R.EPIC, paths.epic_json(epic_id))
+    return load_record(R.EPIC, paths.record_file("epic_json", epic_id))
 
 
 def write_epic(paths: FlowPaths, epic: dict[str, Any]) -> dict[str, Any]:
     """Write `epics/<id>.json`."""
-    return write_record(R.EPIC, paths.epic_json(epic["id"]), epic)
+    return write_record(R.EPIC, paths.record_file("epic_json", epic["id"]), epic)
 
 
 def list_epics(paths: FlowPaths) -> list[dict[str, Any]]:
     """Every epic, sorted by id string; a corrupt file raises CorruptFileError."""
     out = []
-    for name in _json_names(paths.epics):
-        rec = load_record(R.EPIC, paths.epics / name)
+    epics_dir = paths.at("epics")
+    for name in _json_names(epics_dir):
+        rec = load_record(R.EPIC, os.path.join(epics_dir, name))
         if rec is not None:
             out.append(rec)
     out.sort(key=lambda e: e["id"])
     return out
 
 
-def _json_names(directory: Path) -> list[str]:
+def _json_names(directory: str) -> list[str]:
     try:
         return [n for n in os.listdir(directory) if n.endswith(".json") and not n.startswith(".")]
     except FileNotFoundError:
@@ -558,19 +629,20 @@ def _json_names(directory: Path) -> list[str]:
 
 def read_task_definition(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
     """The task definition as stored (status as written there), or None."""
-    return load_record(R.TASK, paths.task_json(task_id))
+    return load_record(R.TASK, paths.record_file("task_json", task_id))
 
 
 def read_state(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
     """The runtime state, or None when there is no state file (a corrupt one raises, unlike D24)."""
-    return load_record(R.TASK_STATE, paths.task_state(task_id))
+    return load_record(R.TASK_STATE, paths.record_file("task_state", task_id))
 
 
 def read_task_status(paths: FlowPaths, task_id: str) -> str | None:
     """The task's merged status alone (state file, else definition; None when both are missing), for boards and
     counts over many tasks: a well-formed file is only parsed, anything else goes through the full record check
     (and raises CorruptFileError as usual)."""
-    for record, path in ((R.TASK_STATE, paths.task_state(task_id)), (R.TASK, paths.task_json(task_id))):
+    for record, path in ((R.TASK_STATE, paths.record_file("task_state", task_id)),
+                         (R.TASK, paths.record_file("task_json", task_id))):
         raw = read_bytes(path)
         if raw is None:
             continue
@@ -615,7 +687,7 @@ def task_ids_by_epic(paths: FlowPaths) -> dict[str, list[str]]:
     """Task ids grouped by epic id from ONE listing of `tasks/` (nothing is read); ids sorted per epic."""
     groups: dict[str, list[str]] = {}
     try:
-        names = os.listdir(paths.tasks)
+        names = os.listdir(paths.at("tasks"))
     except (FileNotFoundError, NotADirectoryError):
         return groups
     for name in names:
@@ -632,8 +704,8 @@ def load_tasks(paths: FlowPaths, task_ids: list[str]) -> list[dict[str, Any]]:
 
     Paths are plain strings here: building a pathlib.Path per file costs ~6 ms per 1,000 tasks.
     """
-    tasks_dir = str(paths.tasks)
-    state_dir = str(paths.state_tasks)
+    tasks_dir = paths.at("tasks")
+    state_dir = paths.at("state_tasks")
     join = os.path.join
     out = []
     for task_id in task_ids:
@@ -655,8 +727,8 @@ def task_statuses(paths: FlowPaths) -> dict[str, dict[str, str]]:
 
     For counts (status, epics): half the reads of `list_tasks`. A corrupt state file still raises.
     """
-    tasks_dir = str(paths.tasks)
-    state_dir = str(paths.state_tasks)
+    tasks_dir = paths.at("tasks")
+    state_dir = paths.at("state_tasks")
     join = os.path.join
     out: dict[str, dict[str, str]] = {}
     for epic_id, task_ids in task_ids_by_epic(paths).items():
@@ -681,7 +753,7 @@ def list_tasks(paths: FlowPaths, epic_id: str | None = None) -> list[dict[str, A
     else:
         prefix = epic_id + "."
         try:
-            names = os.listdir(paths.tasks)
+            names = os.listdir(paths.at("tasks"))
         except (FileNotFoundError, NotADirectoryError):
             names = []
         ids = sorted(n[:-5] for n in names
@@ -695,46 +767,48 @@ def write_task_definition(paths: FlowPaths, task: dict[str, Any]) -> dict[str, A
     Real status lives in the state file. A legacy definition whose own status is not `todo` and that has no
     state file would lose its status, so that status is first carried into a new state file.
     """
-    rec = R.normalize(R.TASK, task, paths.task_json(task["id"]))
-    _refuse_corrupt(R.TASK, paths.task_json(rec["id"]))
-    if rec.get("status", "todo") != "todo" and not paths.task_state(rec["id"]).exists():
+    path = paths.record_file("task_json", task["id"])
+    rec = R.normalize(R.TASK, task, path)
+    path = paths.record_file("task_json", rec["id"])
+    _refuse_corrupt(R.TASK, path)
+    if rec.get("status", "todo") != "todo" and not os.path.exists(paths.record_file("task_state", rec["id"])):
         write_state(paths, rec["id"], {"status": rec["status"], "retry_count": 0, "updated_at": rec["updated_at"]})
     rec["status"] = "todo"
     rec["updated_at"] = rec["created_at"]
-    write_json(paths.task_json(rec["id"]), rec)
+    write_json(path, rec)
     return rec
 
 
 def write_state(paths: FlowPaths, task_id: str, state: dict[str, Any]) -> dict[str, Any]:
     """Write `.state/tasks/<id>.state.json` atomically in struct order."""
-    return write_record(R.TASK_STATE, paths.task_state(task_id), state)
+    return write_record(R.TASK_STATE, paths.record_file("task_state", task_id), state)
 
 
-def read_spec(path: str | Path) -> str:
+def read_spec(path: PathLike) -> str:
     """A Markdown spec verbatim; the empty string when missing."""
     text = read_text(path)
     return "" if text is None else text
 
 
-def write_spec(path: Path, content: str) -> None:
+def write_spec(path: PathLike, content: str) -> None:
     """Write a Markdown spec verbatim, atomically."""
     atomic_write(path, content)
 
 
 def read_config(paths: FlowPaths) -> dict[str, Any]:
     """The raw config.json object ({} when missing); CorruptFileError when unparseable or not an object."""
-    return load_json_object(paths.config)
+    return load_json_object(paths.at("config"))
 
 
 def write_config(paths: FlowPaths, config: dict[str, Any]) -> None:
     """Write config.json pretty with sorted keys."""
-    write_json(paths.config, config, sort_keys=True)
+    write_json(paths.at("config"), config, sort_keys=True)
 
 
 def epic_numbers(paths: FlowPaths) -> list[int]:
     """Epic numbers in use, from `epics/fn-N*.json` names (legacy `fn-N.json` counted too, unlike D30)."""
     nums = []
-    for name in _json_names(paths.epics):
+    for name in _json_names(paths.at("epics")):
         if not name.startswith("fn-"):
             continue
         head = name[3:-5].split("-", 1)[0]
@@ -747,7 +821,7 @@ def task_numbers(paths: FlowPaths, epic_id: str) -> list[int]:
     """Task numbers in use in an epic, from `tasks/<epic>.<M>.json` names."""
     prefix = epic_id + "."
     out = []
-    for name in _json_names(paths.tasks):
+    for name in _json_names(paths.at("tasks")):
         if name.startswith(prefix):
             tail = name[len(prefix):-5]
             if tail.isdigit() and tail.isascii():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 from flowctl_core.json_store import FlowPaths, append_line, dumps_line, read_bytes, read_json_lines
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
 # Stream prefixes that belong to an epic as a whole (D-7); task streams are matched separately.
@@ -45,7 +45,7 @@ class EventStore:
 
     def append(self, event: dict[str, Any], key: str = "") -> None:
         """Append one event as a single whole line (never torn or interleaved with other writers)."""
-        append_line(self.paths.events, dumps_line(event))
+        append_line(self.paths.at("events"), dumps_line(event))
 
     def put(self, key: str, value: Any) -> None:
         """The event log is append-only."""

@@ -3,22 +3,32 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flowctl_core.errors import FlowError, InvalidInputError, StoreIOError, os_error_text
+
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FLOW_DIR_NAME = ".flow"
 
 
-
-def flow_dir_for(cwd: Path) -> Path:
+def flow_dir_for(cwd: str | os.PathLike[str]) -> Path:
     """The flow directory is always `<cwd>/.flow` (no upward search, like the reference)."""
-    return cwd / FLOW_DIR_NAME
+    from pathlib import Path  # the agent-loop commands use flow_dir_text and never import pathlib
+
+    return Path(cwd, FLOW_DIR_NAME)
 
 
-def git_common_dir(cwd: Path) -> Path | None:
+def flow_dir_text(cwd: str | os.PathLike[str]) -> str:
+    """`flow_dir_for` as a plain string."""
+    return os.path.join(cwd, FLOW_DIR_NAME)
+
+
+def git_common_dir(cwd: str | os.PathLike[str]) -> Path | None:
     """`git rev-parse --git-common-dir` joined onto cwd, or None outside a git repository."""
     import subprocess  # only init and the first workflow call link `.flow`; every other call skips this import
+    from pathlib import Path
 
     try:
         proc = subprocess.run(["git", "rev-parse", "--git-common-dir"], cwd=cwd, capture_output=True,
@@ -27,7 +37,7 @@ def git_common_dir(cwd: Path) -> Path | None:
         return None
     if proc.returncode != 0 or not proc.stdout.strip():
         return None
-    return cwd / proc.stdout.strip()  # a relative answer is joined without normalisation, as the reference does
+    return Path(cwd, proc.stdout.strip())  # a relative answer is joined without normalisation, as the reference does
 
 
 def _merge_tree(src: Path, dst: Path, conflicts: list[str], plan: list[tuple[Path, Path]]) -> None:
@@ -43,7 +53,7 @@ def _merge_tree(src: Path, dst: Path, conflicts: list[str], plan: list[tuple[Pat
             conflicts.append(str(entry))
 
 
-def ensure_flow_symlink(cwd: Path) -> tuple[Path, str | None]:
+def ensure_flow_symlink(cwd: str | os.PathLike[str]) -> tuple[Path, str | None]:
     """Point `<cwd>/.flow` at the shared state dir inside git (or make a plain dir); return (path, action).
 
     A pre-existing plain `.flow/` is merged into the shared directory; unlike the reference (D38) nothing is

@@ -78,7 +78,7 @@ class LockStore:
 
     # -- file access ---------------------------------------------------------------------------------------
     def _load(self) -> list[dict[str, Any]]:
-        path = self.paths.locks
+        path = self.paths.at("locks")
         data = load_json(path)
         if data is None:
             return []
@@ -90,7 +90,8 @@ class LockStore:
         return entries
 
     def _save(self, entries: list[dict[str, Any]]) -> None:
-        write_json(self.paths.locks, [records.normalize(records.LOCK, e, self.paths.locks) for e in entries])
+        path = self.paths.at("locks")
+        write_json(path, [records.normalize(records.LOCK, e, path) for e in entries])
 
     # -- the sub-store write interface (called by the service's ChangesApplier) ----------------------------
     def put(self, key: str, value: list[dict[str, Any]]) -> None:
@@ -103,7 +104,7 @@ class LockStore:
 
     def delete(self, key: str) -> None:
         """Remove `.state/locks.json`."""
-        remove_file(self.paths.locks)
+        remove_file(self.paths.at("locks"))
 
     def _expiry(self, entry: dict[str, Any]) -> datetime | None:
         text = entry.get("expires_at")
@@ -112,7 +113,7 @@ class LockStore:
         try:
             return timefmt.parse(text)
         except (ValueError, TypeError) as err:
-            raise CorruptFileError(self.paths.locks, f"lock on `{entry['file_path']}`: bad expires_at {text!r}") from err
+            raise CorruptFileError(self.paths.at("locks"), f"lock on `{entry['file_path']}`: bad expires_at {text!r}") from err
 
     def _is_live(self, entry: dict[str, Any], now: datetime) -> bool:
         expires = self._expiry(entry)
@@ -216,7 +217,7 @@ class LockStore:
                      files: Iterable[str] | None = None) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """(new table or None, count) for releasing a task's locks — only on `files` when given (D18 fix)."""
         wanted = None if files is None else set(files)
-        if not self.paths.locks.exists():
+        if not os.path.exists(self.paths.at("locks")):
             return None, 0
         entries = self._load()
         keep = [e for e in entries if not (e["task_id"] == task_id and (wanted is None or e["file_path"] in wanted))]
@@ -225,7 +226,7 @@ class LockStore:
 
     def plan_release_all(self) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """([] or None when there is no file, how many entries there were) for clearing every lock."""
-        if not self.paths.locks.exists():
+        if not os.path.exists(self.paths.at("locks")):
             return None, 0
         return [], len(self._load())
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from functools import cached_property
-from pathlib import Path
 
 from flowctl_core import json_store
 from flowctl_core.json_store import FlowPaths
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
+    from pathlib import Path
     from typing import Any
 
     from .approvals import ApprovalStore
@@ -39,8 +40,8 @@ SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "appro
 class FlowStore:
     """The entry point over one `.flow/` directory: records, specs, config, the store lock and sub-stores."""
 
-    def __init__(self, flow_dir: Path | str) -> None:
-        self.paths = FlowPaths(Path(flow_dir))
+    def __init__(self, flow_dir: str | os.PathLike[str]) -> None:
+        self.paths = FlowPaths(flow_dir)
 
     @property
     def flow_dir(self) -> Path:
@@ -49,7 +50,7 @@ class FlowStore:
 
     def exists(self) -> bool:
         """True when the flow directory exists (a symlink is followed)."""
-        return self.paths.root.exists()
+        return os.path.exists(self.paths.dir)
 
     def ensure_dirs(self) -> None:
         """Create `epics/ specs/ tasks/ .state/ .state/tasks/ memory/` if missing."""
@@ -60,18 +61,18 @@ class FlowStore:
     @contextlib.contextmanager
     def lock(self, timeout: float | None = None) -> Iterator[None]:
         """Hold the store lock for a read-modify-write (re-entrant within one process)."""
-        with json_store.store_lock(self.paths.root, timeout):
+        with json_store.store_lock(self.paths.dir, timeout):
             yield
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """Make the writes inside all-or-nothing (an undo journal; hold the store lock around it)."""
-        with json_store.journaled(self.paths.root):
+        with json_store.journaled(self.paths.dir):
             yield
 
     def recover(self) -> None:
         """Roll back a batch a crash left half-done (taking the store lock does it); a no-op otherwise."""
-        if self.paths.journal.exists():
+        if os.path.exists(self.paths.at("journal")):
             with self.lock():
                 pass
 
@@ -86,7 +87,7 @@ class FlowStore:
 
     def has_epic(self, epic_id: str) -> bool:
         """True when `epics/<id>.json` exists (nothing is read)."""
-        return self.paths.epic_json(epic_id).exists()
+        return os.path.exists(self.paths.record_file("epic_json", epic_id))
 
     def epic_numbers(self) -> list[int]:
         """Epic numbers in use, from the names in `epics/` (legacy `fn-N.json` counted too)."""
@@ -98,8 +99,8 @@ class FlowStore:
 
     def delete_epic(self, epic_id: str) -> None:
         """Remove `epics/<id>.json` and `specs/<id>.md`."""
-        json_store.remove_file(self.paths.epic_json(epic_id))
-        json_store.remove_file(self.paths.epic_spec(epic_id))
+        json_store.remove_file(self.paths.record_file("epic_json", epic_id))
+        json_store.remove_file(self.paths.record_file("epic_spec", epic_id))
 
     def epic_spec_path(self, epic_id: str) -> Path:
         """`specs/<id>.md` (for messages naming it)."""
@@ -107,19 +108,19 @@ class FlowStore:
 
     def epic_spec_or_none(self, epic_id: str) -> str | None:
         """The epic's spec verbatim, or None when the file is missing."""
-        return json_store.read_text(self.paths.epic_spec(epic_id))
+        return json_store.read_text(self.paths.record_file("epic_spec", epic_id))
 
     def read_epic_spec(self, epic_id: str) -> str:
         """The epic's Markdown spec ('' when missing)."""
-        return json_store.read_spec(self.paths.epic_spec(epic_id))
+        return json_store.read_spec(self.paths.record_file("epic_spec", epic_id))
 
     def write_epic_spec(self, epic_id: str, content: str) -> None:
         """Write the epic's spec verbatim."""
-        json_store.write_spec(self.paths.epic_spec(epic_id), content)
+        json_store.write_spec(self.paths.record_file("epic_spec", epic_id), content)
 
     def delete_epic_spec(self, epic_id: str) -> None:
         """Remove `specs/<id>.md`."""
-        json_store.remove_file(self.paths.epic_spec(epic_id))
+        json_store.remove_file(self.paths.record_file("epic_spec", epic_id))
 
     # -- tasks ---------------------------------------------------------------------------------------------
     def get_task(self, task_id: str) -> dict[str, Any] | None:
@@ -132,7 +133,7 @@ class FlowStore:
 
     def has_task(self, task_id: str) -> bool:
         """True when `tasks/<id>.json` exists (nothing is read)."""
-        return self.paths.task_json(task_id).exists()
+        return os.path.exists(self.paths.record_file("task_json", task_id))
 
     def task_numbers(self, epic_id: str) -> list[int]:
         """Task numbers in use in an epic, from the names in `tasks/`."""
@@ -174,13 +175,15 @@ class FlowStore:
         paths = self.paths
         for task_ids in reversed(list(json_store.task_ids_by_epic(paths).values())):
             for task_id in reversed(task_ids):
-                record, path = records.TASK_STATE, paths.task_state(task_id)
+                record, path = records.TASK_STATE, paths.record_file("task_state", task_id)
                 raw = json_store.read_bytes(path)
                 if raw is None:  # no runtime state yet: the definition's status counts
-                    record, path = records.TASK, paths.task_json(task_id)
+                    record, path = records.TASK, paths.record_file("task_json", task_id)
                     raw = json_store.read_bytes(path)
-                if raw and needle in raw and records.normalize(record, json_store.parse_json_bytes(raw, path), path)["status"] == status:
-                    return True
+                if raw and needle in raw:
+                    data = json_store.parse_json_bytes(raw, path)
+                    if records.normalize(record, data, path)["status"] == status:
+                        return True
         return False
 
     def load_tasks(self, task_ids: list[str]) -> list[dict[str, Any]]:
@@ -201,27 +204,27 @@ class FlowStore:
 
     def delete_state(self, task_id: str) -> None:
         """Remove `.state/tasks/<id>.state.json`."""
-        json_store.remove_file(self.paths.task_state(task_id))
+        json_store.remove_file(self.paths.record_file("task_state", task_id))
 
     def read_task_spec(self, task_id: str) -> str:
         """The task's Markdown spec ('' when missing)."""
-        return json_store.read_spec(self.paths.task_spec(task_id))
+        return json_store.read_spec(self.paths.record_file("task_spec", task_id))
 
     def task_spec_or_none(self, task_id: str) -> str | None:
         """The task's spec verbatim, or None when the file is missing."""
-        return json_store.read_text(self.paths.task_spec(task_id))
+        return json_store.read_text(self.paths.record_file("task_spec", task_id))
 
     def write_task_spec(self, task_id: str, content: str) -> None:
         """Write the task's spec verbatim."""
-        json_store.write_spec(self.paths.task_spec(task_id), content)
+        json_store.write_spec(self.paths.record_file("task_spec", task_id), content)
 
     def delete_task_spec(self, task_id: str) -> None:
         """Remove `tasks/<id>.md`."""
-        json_store.remove_file(self.paths.task_spec(task_id))
+        json_store.remove_file(self.paths.record_file("task_spec", task_id))
 
     def delete_task(self, task_id: str) -> None:
         """Remove a task's definition, spec and state."""
-        for path in (self.paths.task_json(task_id), self.paths.task_spec(task_id), self.paths.task_state(task_id)):
+        for path in (self.paths.record_file("task_json", task_id), self.paths.record_file("task_spec", task_id), self.paths.record_file("task_state", task_id)):
             json_store.remove_file(path)
 
     # -- config --------------------------------------------------------------------------------------------

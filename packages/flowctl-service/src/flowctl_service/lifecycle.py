@@ -46,7 +46,6 @@ Decisions where the reference is broken (storage.md §11/§12):
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from flowctl_core import changes, ids, payloads, state_machine
 from flowctl_core.errors import (
@@ -59,7 +58,7 @@ from flowctl_core.errors import (
     os_error_text,
 )
 from flowctl_core.records import U32_MAX, blank_state
-from flowctl_core.timefmt import fmt_z, now, parse
+from flowctl_core.timefmt import fmt_z, now, now_z, parse
 from flowctl_db import FlowStore
 
 from . import task_events
@@ -171,7 +170,7 @@ def start(store: FlowStore, task_id: str, actor: str, *, force: bool = False, no
         new["status"] = state_machine.IN_PROGRESS
         new["assignee"] = actor if (not assignee or takeover) else assignee
         if takeover or not new.get("claimed_at"):
-            new["claimed_at"] = fmt_z(now())
+            new["claimed_at"] = now_z()
         for key in _ATTEMPT_RESULT:
             new.pop(key, None)
         if note is not None:
@@ -179,7 +178,7 @@ def start(store: FlowStore, task_id: str, actor: str, *, force: bool = False, no
         elif not resume:
             new.pop("claim_note", None)
         new.setdefault("retry_count", 0)
-        new["updated_at"] = fmt_z(now())
+        new["updated_at"] = now_z()
 
         result = {"id": task_id, "message": f"Task {task_id} started", "status": state_machine.IN_PROGRESS}
         unchanged = resume and (note is None or note == (state or {}).get("claim_note"))
@@ -427,7 +426,7 @@ def block(store: FlowStore, task_id: str, reason: str, *, dry_run: bool = False)
         for key in ("completed_at", "duration_seconds", "final_rev"):
             new.pop(key, None)
         new.setdefault("retry_count", 0)
-        new["updated_at"] = fmt_z(now())
+        new["updated_at"] = now_z()
         preview = _commit(store, [changes.set_task_state(task_id, new),
                                   *_event_ops(task_events.block_events(task_id))], dry_run)
     if preview is not None:
@@ -472,7 +471,7 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
         max_retries = cfg.max_retries(store.read_config())
         old = state or {}
         retry_count = old.get("retry_count", 0)
-        stamp = fmt_z(now())
+        stamp = now_z()
         mutations: list[changes.Mutation] = []
         marks: list[str] = []
         running: list[str] = []
@@ -501,7 +500,7 @@ def fail(store: FlowStore, task_id: str, *, reason: str | None = None, force: bo
                 if dep_state is None:
                     dep_state = blank_state(state_machine.UPSTREAM_FAILED)
                 else:
-                    dep_state = {**dep_state, "status": state_machine.UPSTREAM_FAILED, "updated_at": fmt_z(now())}
+                    dep_state = {**dep_state, "status": state_machine.UPSTREAM_FAILED, "updated_at": now_z()}
                 mutations.append(changes.set_task_state(dep_id, dep_state))
             mutations += _lock_release_ops(store, [task_id])  # a corrupt locks.json stops `fail` whole
         mutations += _event_ops(task_events.fail_events(task_id))
@@ -613,7 +612,8 @@ def resolve_block_reason(reason: str | None, reason_file: str | None, positional
         return positional
     if reason_file is not None:
         try:
-            return Path(reason_file).read_text(encoding="utf-8")
+            with open(reason_file, encoding="utf-8") as f:
+                return f.read()
         except UnicodeDecodeError:
             raise InvalidInputError("Cannot read reason file: stream did not contain valid UTF-8") from None
         except OSError as err:

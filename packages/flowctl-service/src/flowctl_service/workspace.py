@@ -3,32 +3,35 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from flowctl_core.errors import FlowError, InvalidInputError
 from flowctl_db import FlowStore, location
 
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    Directory = str | os.PathLike[str]
+
 FLOW_MISSING = ".flow/ does not exist. Run 'flowctl init' first."
 
 
-def require_store(cwd: Path) -> FlowStore:
+def require_store(cwd: Directory) -> FlowStore:
     """The store at `<cwd>/.flow`; InvalidInputError with the reference text when it does not exist."""
-    flow = location.flow_dir_for(cwd)
-    if not flow.exists():
+    flow = location.flow_dir_text(cwd)
+    if not os.path.exists(flow):
         raise InvalidInputError(FLOW_MISSING)
     return _opened(FlowStore(flow))
 
 
-def open_store(cwd: Path) -> FlowStore:
+def open_store(cwd: Directory) -> FlowStore:
     """The store at `<cwd>/.flow` whether or not it exists: reads of a missing store find nothing, create nothing."""
-    flow = location.flow_dir_for(cwd)
-    return _opened(FlowStore(flow)) if flow.exists() else FlowStore(flow)
+    flow = location.flow_dir_text(cwd)
+    return _opened(FlowStore(flow)) if os.path.exists(flow) else FlowStore(flow)
 
 
-def auto_store(cwd: Path) -> FlowStore:
+def auto_store(cwd: Directory) -> FlowStore:
     """The store for workflow commands: a missing `.flow` is created as init would link it (no sub-dirs)."""
-    flow = location.flow_dir_for(cwd)
-    if not flow.exists():
+    flow = location.flow_dir_text(cwd)
+    if not os.path.exists(flow):
         try:
             location.ensure_flow_symlink(cwd)
         except FlowError as err:
@@ -43,17 +46,17 @@ def _opened(store: FlowStore) -> FlowStore:
     return store
 
 
-def _git_config(cwd: Path, key: str) -> str | None:
+def _git_config(cwd: Directory, key: str) -> str | None:
     from .program_output import output_of  # only commands that name an actor need it
 
-    result = output_of(["git", "-C", str(cwd), "config", "--get", key])
+    result = output_of(["git", "-C", os.fspath(cwd), "config", "--get", key])
     if result is None or result[0] != 0:
         return None
     value = result[1].decode("utf-8", "replace").strip()
     return value or None
 
 
-def resolve_actor(cwd: Path) -> str:
+def resolve_actor(cwd: Directory) -> str:
     """FLOW_ACTOR (or FLOWCTL_ACTOR) → git user.email → git user.name → $USER → `unknown`."""
     for var in ("FLOW_ACTOR", "FLOWCTL_ACTOR"):
         value = os.environ.get(var, "").strip()

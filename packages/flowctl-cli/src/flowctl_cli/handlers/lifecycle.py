@@ -14,7 +14,7 @@ def start(id: str, force: bool, note: str | None) -> Result:
 
     st = state()
     store = workflow_store()
-    data = lifecycle.start(store, id, resolve_actor(st.cwd), force=force, note=note, dry_run=st.dry_run)
+    data = lifecycle.start(store, id, resolve_actor(st.cwd_text), force=force, note=note, dry_run=st.dry_run)
     if st.dry_run:
         return Result(data, raw=True)
     return Result(data, text=data["message"])
@@ -30,7 +30,7 @@ def done(id: str, summary_file: str | None, summary: str | None, evidence_json: 
 
     st = state()
     store = workflow_store()
-    data = lifecycle.done(store, id, resolve_actor(st.cwd), summary=summary, summary_file=summary_file,
+    data = lifecycle.done(store, id, resolve_actor(st.cwd_text), summary=summary, summary_file=summary_file,
                           evidence_json=evidence_json, evidence=evidence, force=force, dry_run=st.dry_run)
     if st.dry_run:
         return Result(data, raw=True)

@@ -13,7 +13,7 @@ def ready(epic: str) -> Result:
     from ..context import state, workflow_store
 
     store = workflow_store()
-    data = scheduling.ready(store, epic, resolve_actor(state().cwd))
+    data = scheduling.ready(store, epic, resolve_actor(state().cwd_text))
     return Result(data, text=scheduling.ready_text(data), text_filter="ready")
 
 
@@ -25,7 +25,7 @@ def next_(epics_file: str | None, require_plan_review: bool, require_completion_
     from ..context import state, workflow_store
 
     store = workflow_store()
-    data = scheduling.next_unit(store, resolve_actor(state().cwd), epics_file=epics_file,
+    data = scheduling.next_unit(store, resolve_actor(state().cwd_text), epics_file=epics_file,
                                 require_plan_review=require_plan_review,
                                 require_completion_review=require_completion_review)
     return Result(data, text=scheduling.next_text(data))

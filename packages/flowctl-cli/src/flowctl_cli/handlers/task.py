@@ -18,7 +18,7 @@ def create(epic: str, title: str, deps: str | None, acceptance_file: str | None,
     tasks.validate_priority(priority)  # an argument error: reported before anything is read
     st = store()
     preview = dry_run()
-    actor = None if preview else resolve_actor(state().cwd)  # nothing is applied, so nobody needs to be named
+    actor = None if preview else resolve_actor(state().cwd_text)  # nothing is applied, so nobody needs to be named
     data = tasks.create(st, actor, epic, title, deps=deps, acceptance_file=acceptance_file,
                         priority=priority, domain=domain, files=files, dry_run=preview)
     return preview_of(data) or Result(data, text=f"Task {data.get('id')} created: {title}")

@@ -28,4 +28,4 @@ def test_the_generator_shows_signatures_and_summaries():
     section = api.api_section("flowctl-db")
     assert ("  - `.save_state(task_id: str, state: M.TaskState) -> M.TaskState` — Write the runtime state of an "
             "existing task; logs `task_state.set`.") in section
-    assert "- `class FlowStore(flow_dir: Path | str)` — " in section
+    assert "- `class FlowStore(flow_dir: str | os.PathLike[str])` — " in section

@@ -7,14 +7,10 @@ import os
 from flowctl_core.errors import FlowError, InvalidInputError
 from flowctl_db import FlowStore, location
 
-TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
-if TYPE_CHECKING:
-    Directory = str | os.PathLike[str]
-
 FLOW_MISSING = ".flow/ does not exist. Run 'flowctl init' first."
 
 
-def require_store(cwd: Directory) -> FlowStore:
+def require_store(cwd: str | os.PathLike[str]) -> FlowStore:
     """The store at `<cwd>/.flow`; InvalidInputError with the reference text when it does not exist."""
     flow = location.flow_dir_text(cwd)
     if not os.path.exists(flow):
@@ -22,13 +18,13 @@ def require_store(cwd: Directory) -> FlowStore:
     return _opened(FlowStore(flow))
 
 
-def open_store(cwd: Directory) -> FlowStore:
+def open_store(cwd: str | os.PathLike[str]) -> FlowStore:
     """The store at `<cwd>/.flow` whether or not it exists: reads of a missing store find nothing, create nothing."""
     flow = location.flow_dir_text(cwd)
     return _opened(FlowStore(flow)) if os.path.exists(flow) else FlowStore(flow)
 
 
-def auto_store(cwd: Directory) -> FlowStore:
+def auto_store(cwd: str | os.PathLike[str]) -> FlowStore:
     """The store for workflow commands: a missing `.flow` is created as init would link it (no sub-dirs)."""
     flow = location.flow_dir_text(cwd)
     if not os.path.exists(flow):
@@ -46,7 +42,7 @@ def _opened(store: FlowStore) -> FlowStore:
     return store
 
 
-def _git_config(cwd: Directory, key: str) -> str | None:
+def _git_config(cwd: str | os.PathLike[str], key: str) -> str | None:
     from .program_output import output_of  # only commands that name an actor need it
 
     result = output_of(["git", "-C", os.fspath(cwd), "config", "--get", key])
@@ -56,7 +52,7 @@ def _git_config(cwd: Directory, key: str) -> str | None:
     return value or None
 
 
-def resolve_actor(cwd: Directory) -> str:
+def resolve_actor(cwd: str | os.PathLike[str]) -> str:
     """FLOW_ACTOR (or FLOWCTL_ACTOR) → git user.email → git user.name → $USER → `unknown`."""
     for var in ("FLOW_ACTOR", "FLOWCTL_ACTOR"):
         value = os.environ.get(var, "").strip()

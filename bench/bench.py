@@ -35,6 +35,12 @@ MEM_TARGET_MIB = 45.0
 GROWTH_WHOLE_MS = 40.0  # ms per extra 1,000 tasks, whole-workspace queries (issue target)
 GROWTH_NONE_MS = 0.5  # "no growth" allowance for single-task queries (noise of a few ms over 18k tasks)
 GROWTH_SCOPED_MS = 1.0  # bench's own bar for epic-scoped queries and writes (the issue sets none)
+# Issue 12: every agent-loop call (HOT_COMMANDS, up to MAIN_SIZES tasks) within 3x `python -c pass`, <= 20 MiB.
+HOT_RATIO = 3.0
+HOT_MEM_MIB = 20.0
+HOT_COMMANDS = frozenset({"show --json", "cat", "ready --json", "tasks --epic --json", "next --json", "start --json",
+                          "done --json", "block --json", "lock --json", "task create --json", "hook commit-gate",
+                          "hook commit-gate post", "hook ralph-guard"})
 FLOWCTL_PACKAGES = ("flowctl_core", "flowctl_db", "flowctl_service", "flowctl_cli")
 
 
@@ -355,6 +361,15 @@ def verdict(cmd: Cmd, size: int, s: Sample) -> str:
     return "PASS"
 
 
+def hot_verdict(cmd: Cmd, size: int, s: Sample, floor: Sample) -> str:
+    """Issue 12's verdict: median <= 3x the floor and peak <= 20 MiB for the agent-loop calls ('-' for others)."""
+    if cmd.name not in HOT_COMMANDS or size > MAIN_SIZES or not s.ms:
+        return "-"
+    fails = [what for what, bad in (("x", s.median > HOT_RATIO * floor.median), ("mem", s.peak_mib > HOT_MEM_MIB))
+             if bad]
+    return f"FAIL({','.join(fails)})" if fails else "PASS"
+
+
 def target_text(cmd: Cmd, size: int) -> str:
     target = cmd.target_at(size)
     mem = cmd.mem_target_at(size)
@@ -377,30 +392,30 @@ def growth_bar(cmd: Cmd) -> tuple[float | None, str]:
 
 
 def print_table(rows: list[dict[str, Any]], floor: Sample, has_ref: bool) -> None:
-    head = ["command", "tasks", "median", "min", "max", "MiB", "xfloor", "target", "verdict"]
+    head = ["command", "tasks", "median", "min", "max", "MiB", "xfloor", "target", "verdict", "<=3x"]
     if has_ref:
-        head += ["ref med", "ref MiB", "ours/ref"]
+        head += ["ref med", "ref x", "ref MiB", "ours/ref"]
     lines = [head]
     lines.append(["python -c pass", "-", fmt_ms(floor.median), fmt_ms(min(floor.ms)), fmt_ms(max(floor.ms)),
-                  f"{floor.peak_mib:.1f}", "1.00", "floor", "-"] + (
-        ["-", "-", "-"] if has_ref else []))
+                  f"{floor.peak_mib:.1f}", "1.00", "floor", "-", "-"] + (
+        ["-", "-", "-", "-"] if has_ref else []))
     for r in rows:
         s: Sample = r["ours"]
         cmd: Cmd = r["cmd"]
         if s.ms:
             line = [cmd.name, str(r["size"]), fmt_ms(s.median), fmt_ms(min(s.ms)), fmt_ms(max(s.ms)),
                     f"{s.peak_mib:.1f}", f"{s.median / floor.median:.2f}", target_text(cmd, r["size"]),
-                    verdict(cmd, r["size"], s)]
+                    verdict(cmd, r["size"], s), hot_verdict(cmd, r["size"], s, floor)]
         else:
             line = [cmd.name, str(r["size"]), "-", "-", "-", "-", "-", target_text(cmd, r["size"]),
-                    f"n/a: {s.error}"]
+                    f"n/a: {s.error}", "-"]
         if has_ref:
             ref: Sample | None = r.get("ref")
             if ref is not None and ref.ms:
                 ratio = f"{s.median / ref.median:.2f}" if s.ms else "-"
-                line += [fmt_ms(ref.median), f"{ref.peak_mib:.1f}", ratio]
+                line += [fmt_ms(ref.median), f"{ref.median / floor.median:.2f}", f"{ref.peak_mib:.1f}", ratio]
             else:
-                line += ["-", "-", f"ref n/a: {ref.error}" if ref is not None else "-"]
+                line += ["-", "-", "-", f"ref n/a: {ref.error}" if ref is not None else "-"]
         lines.append(line)
     widths = [max(len(str(line[i])) for line in lines if i < len(line) and not str(line[i]).startswith("n/a:"))
               for i in range(len(head))]
@@ -626,6 +641,8 @@ def main(argv: list[str] | None = None) -> int:
                              "target_ms": r["cmd"].target_at(r["size"]), "aim_ms": r["cmd"].aim,
                              "mem_target_mib": r["cmd"].mem_target_at(r["size"]),
                              "verdict": verdict(r["cmd"], r["size"], r["ours"]),
+                             "within_3x_floor": (hot_verdict(r["cmd"], r["size"], r["ours"], floor)
+                                                 if floor.ms else "-"),
                              "ours": r["ours"].summary(),
                              "ref": r["ref"].summary() if r["ref"] is not None else None} for r in rows],
                 "growth": g, "growth_ref": g_ref, "watch": watch_results,

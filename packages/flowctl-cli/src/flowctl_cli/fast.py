@@ -124,10 +124,9 @@ def parse(argv: list[str]) -> tuple[tuple[str, ...], dict[str, Any], dict[str, A
 
 
 def _handler(dotted: str) -> Any:
-    import importlib
-
     module, _, function = dotted.partition(":")
-    return getattr(importlib.import_module(module), function)
+    # __import__ with a fromlist returns the module itself, without importing importlib (and warnings) first.
+    return getattr(__import__(module, fromlist=[function]), function)
 
 
 def run(argv: list[str]) -> int | None:

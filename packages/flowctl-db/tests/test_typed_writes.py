@@ -140,6 +140,17 @@ def test_unknown_keys_survive_a_typed_edit(tmp_path):
     assert json.loads(store.paths.task_json(TASK2).read_text())["x_note"] is None
 
 
+def test_save_gap_replaces_by_id_or_appends(tmp_path):
+    store = FlowStore(tmp_path / ".flow")
+    write_dict_path(store)
+    typed = TypedStore(store)
+    (gap,) = typed.gaps(EPIC)
+    typed.save_gap(EPIC, gap.model_copy(update={"resolved": True, "evidence": "fixed", "resolved_at": "2026-12-01"}))
+    typed.save_gap(EPIC, M.GapEntry(id=7, capability="Rate limits", priority="important", source="typed"))
+    assert [(g.id, g.resolved, g.evidence) for g in typed.gaps(EPIC)] == [(1, True, "fixed"), (7, False, None)]
+    assert store.gaps.read(EPIC) == [g.to_disk() for g in typed.gaps(EPIC)]
+
+
 def _bad_writes(typed: TypedStore) -> list[tuple[object, type[FlowError], str]]:
     """(a write that must be refused, the error class, a piece of its message)."""
     epic = typed.epic(EPIC)

@@ -65,8 +65,8 @@ class TypedStore:
 
     def tasks(self, epic_id: str | None = None) -> list[M.Task]:
         """The task definitions of one epic (or all), in the FlowStore's order."""
-        ids_ = [t["id"] for t in self.store.list_tasks(epic_id)]
-        return [t for t in map(self.task, ids_) if t is not None]
+        task_ids = [t["id"] for t in self.store.list_tasks(epic_id)]
+        return [t for t in map(self.task, task_ids) if t is not None]
 
     def state(self, task_id: str) -> M.TaskState | None:
         """The runtime state `.state/tasks/<id>.state.json`, or None."""
@@ -179,10 +179,11 @@ class TypedStore:
         ids.check_safe_id(epic_id, "epic")
         with self.batch():
             current = self.gaps(epic_id)
-            ids_ = [g.id for g in current]
             new = _model(M.GapEntry, entry, "gap")
-            kept = [new if g.id == new.id else g for g in current] if new.id in ids_ else [*current, new]
-            self.save_gaps(epic_id, kept)
+            if any(g.id == new.id for g in current):
+                self.save_gaps(epic_id, [new if g.id == new.id else g for g in current])
+            else:
+                self.save_gaps(epic_id, [*current, new])
         return new
 
     def save_approval(self, approval: M.Approval) -> M.Approval:

@@ -513,11 +513,11 @@ def parse_sizes(text: str) -> list[int]:
     return [int(x) for x in text.split(",") if x.strip()]
 
 
-def shape(size: int) -> tuple[int, int]:
-    """(epics, tasks per epic) of a workspace size: 200 tasks per epic, one epic for 200 or fewer."""
-    if size <= 200:
+def shape(size: int, per_epic: int = 200) -> tuple[int, int]:
+    """(epics, tasks per epic) of a workspace size: `per_epic` tasks per epic, one epic for that many or fewer."""
+    if size <= per_epic:
         return 1, size
-    return max(1, size // 200), 200
+    return max(1, size // per_epic), per_epic
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -529,6 +529,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--flowctl", default=str(Path(sys.executable).parent / "flowctl"),
                    help="the flowctl entry point to measure (default: the one next to this interpreter)")
     p.add_argument("--only", help="comma-separated command names to run (default: all)")
+    p.add_argument("--epic-tasks", type=int, default=200,
+                   help="tasks per epic (default 200, a large epic; agents' epics have 5-20)")
     p.add_argument("--quick", action="store_true", help="sizes 200,2000 and 5 runs")
     p.add_argument("--json", dest="json_out", help="write the raw figures to this file")
     p.add_argument("--workdir", help="where workspaces are generated (default: a temporary directory)")
@@ -574,13 +576,13 @@ def main(argv: list[str] | None = None) -> int:
     watch_results: list[dict[str, Any]] = []
     try:
         if args.importtime:
-            epics, per_epic = shape(sizes[0])
+            epics, per_epic = shape(sizes[0], args.epic_tasks)
             ws = wsmod.generate(workdir / f"ws-{sizes[0]}-importtime", epics, per_epic)
             argv_it = shlex.split(args.importtime.format(show_task=ws.show_task, focus_epic=ws.focus_epic))
             print("\n".join(importtime_top(python, args.flowctl, argv_it, ws.root, env)))
             return 0
         for size in sizes:
-            epics, per_epic = shape(size)
+            epics, per_epic = shape(size, args.epic_tasks)
             t0 = time.perf_counter()
             root = workdir / f"ws-{size}"
             if root.exists():

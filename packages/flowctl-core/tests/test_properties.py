@@ -6,7 +6,7 @@ import itertools
 import json
 from datetime import datetime
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from flowctl_core import dag, ids, records, state_machine, timefmt
@@ -60,8 +60,18 @@ def test_parse_id_never_raises_and_accepts_only_the_grammar(text: str) -> None:
 # ── timestamps: the fast check agrees with the full parse ───────────────────────────────────────────────────────────
 
 @given(st.from_regex(timefmt._PLAIN_TIMESTAMP, fullmatch=True))
-def test_every_text_the_fast_timestamp_check_accepts_parses(text: str) -> None:
-    assert timefmt.parse(text).tzinfo is not None
+@example("2024-02-29T00:00:00Z")  # leap year
+@example("2023-02-29T00:00:00Z")  # not one
+@example("1900-02-29T00:00:00Z")  # a century: not one
+@example("2000-02-29T00:00:00Z")  # a fourth century: one
+@example("2026-04-31T00:00:00Z")
+@example("2026-12-31T23:59:59.999999+23:59")
+def test_the_fast_timestamp_check_accepts_exactly_the_plain_texts_that_parse(text: str) -> None:
+    try:
+        parses = timefmt.parse(text).tzinfo is not None
+    except ValueError:  # a day the month does not have
+        parses = False
+    assert timefmt._plain(text) == parses
 
 
 @given(st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)),
@@ -74,6 +84,18 @@ def test_is_timestamp_answers_as_the_full_parse_does(when: datetime, zone: str, 
     except ValueError:
         parses = False
     assert timefmt.is_timestamp(text) == parses
+
+
+@given(st.from_regex(timefmt._PLAIN_TIMESTAMP, fullmatch=True))
+def test_epoch_us_of_the_plain_shape_is_what_datetime_computes(text: str) -> None:
+    from datetime import UTC, timedelta
+
+    if not timefmt._plain(text):
+        return
+
+    expected = (timefmt.parse(text) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    assert timefmt.epoch_us(text) == expected
+    assert timefmt.epoch_us(timefmt.fmt_off_us(expected)) == expected  # and back
 
 
 @given(st.integers(min_value=0, max_value=253402300799), st.integers(min_value=0, max_value=999999))

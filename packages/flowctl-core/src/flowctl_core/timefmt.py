@@ -87,21 +87,83 @@ def parse(text: str) -> datetime:
     return dt
 
 
-# The shape flowctl and the reference write, with every field in range whatever the month (days up to 28): such a
-# text always parses, so most records are checked without datetime. Anything else goes through `parse`.
+# The shape flowctl and the reference write, every field in range: such a text always parses (given a day that
+# exists in its month, see _plain), so records are checked and compared without datetime. Anything else goes
+# through `parse`.
 _PLAIN_TIMESTAMP = re.compile(
-    r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
     r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])")
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _plain(text: str) -> bool:
+    """True when `text` has the plain shape and names a day that exists."""
+    if not _PLAIN_TIMESTAMP.fullmatch(text):
+        return False
+    day = int(text[8:10])
+    if day <= 28:
+        return True
+    year, month = int(text[0:4]), int(text[5:7])
+    if month == 2 and day == 29:
+        return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    return day <= _MONTH_DAYS[month - 1]
 
 
 def is_timestamp(text: object) -> bool:
     """True when `text` is a string that parses as an RFC 3339 timestamp."""
     if not isinstance(text, str) or len(text) < 20 or text[10] != "T":
         return False
-    if _PLAIN_TIMESTAMP.fullmatch(text):
+    if _plain(text):
         return True
     try:
         parse(text)
     except ValueError:
         return False
     return True
+
+
+def now_us() -> int:
+    """Current Unix time in whole microseconds."""
+    return time.time_ns() // 1000
+
+
+def fmt_off_us(micros: int) -> str:
+    """TS-OFF of a Unix time in microseconds."""
+    return clock_base(*divmod(micros, 1_000_000)) + "+00:00"
+
+
+def fmt_z_us(micros: int) -> str:
+    """TS-Z of a Unix time in microseconds."""
+    return clock_base(*divmod(micros, 1_000_000)) + "Z"
+
+
+def epoch_us(text: str) -> int:
+    """Microseconds since the Unix epoch of an RFC 3339 timestamp (fraction truncated to microseconds, as
+    `parse`); ValueError when it is not one. The plain shape is computed without importing datetime."""
+    if not (isinstance(text, str) and _plain(text)):
+        from datetime import UTC, datetime, timedelta
+
+        return (parse(text) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+    seconds = (_days_from_civil(int(text[0:4]), int(text[5:7]), int(text[8:10])) * 86400
+               + int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19]))
+    rest = text[19:]
+    micro = 0
+    if rest.startswith("."):
+        end = len(rest) - (1 if rest.endswith("Z") else 6)
+        micro = int(rest[1:end].ljust(6, "0"))
+        rest = rest[end:]
+    if rest != "Z":
+        offset = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60
+        seconds -= offset if rest[0] == "+" else -offset
+    return seconds * 1_000_000 + micro
+
+
+def _days_from_civil(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's algorithm)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
+

@@ -16,7 +16,6 @@ from __future__ import annotations
 import builtins  # `list` below names LockStore.list inside the class
 import os
 from collections.abc import Iterable
-from datetime import datetime, timedelta
 
 from flowctl_core import records, timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
@@ -106,23 +105,24 @@ class LockStore:
         """Remove `.state/locks.json`."""
         remove_file(self.paths.at("locks"))
 
-    def _expiry(self, entry: dict[str, Any]) -> datetime | None:
+    def _expiry(self, entry: dict[str, Any]) -> int | None:
+        """`expires_at` in Unix microseconds (None: no expiry)."""
         text = entry.get("expires_at")
         if text is None:
             return None
         try:
-            return timefmt.parse(text)
+            return timefmt.epoch_us(text)
         except (ValueError, TypeError) as err:
             raise CorruptFileError(self.paths.at("locks"), f"lock on `{entry['file_path']}`: bad expires_at {text!r}") from err
 
-    def _is_live(self, entry: dict[str, Any], now: datetime) -> bool:
+    def _is_live(self, entry: dict[str, Any], now: int) -> bool:
         expires = self._expiry(entry)
         if expires is not None and expires < now:
             return False
         return _pid_alive(entry.get("holder_pid"))
 
     def _split_live(self, entries: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
-        now = timefmt.now()
+        now = timefmt.now_us()
         live = [e for e in entries if self._is_live(e, now)]
         return live, len(entries) - len(live)
 
@@ -139,12 +139,12 @@ class LockStore:
     @staticmethod
     def _new_entry(file_path: str, task_id: str, mode: str, ttl_seconds: float,
                    pid: int | None) -> dict[str, Any]:
-        now = timefmt.now()
+        now = timefmt.now_us()
         entry: dict[str, Any] = {"file_path": file_path, "task_id": task_id, "mode": mode,
-                                 "locked_at": timefmt.fmt_off(now)}
+                                 "locked_at": timefmt.fmt_off_us(now)}
         if pid is not None:
             entry["holder_pid"] = pid
-        entry["expires_at"] = timefmt.fmt_off(now + timedelta(seconds=ttl_seconds))
+        entry["expires_at"] = timefmt.fmt_off_us(now + _micros(ttl_seconds))
         return entry
 
     @staticmethod
@@ -239,10 +239,16 @@ class LockStore:
                        ttl_seconds: float = DEFAULT_TTL_SECONDS) -> tuple[builtins.list[dict[str, Any]] | None, int]:
         """(new table or None, count) for extending `expires_at` of the task's locks to now + ttl."""
         entries = self._load()
-        expires = timefmt.fmt_off(timefmt.now() + timedelta(seconds=ttl_seconds))
+        expires = timefmt.fmt_off_us(timefmt.now_us() + _micros(ttl_seconds))
         count = 0
         for e in entries:
             if e["task_id"] == task_id:
                 e["expires_at"] = expires
                 count += 1
         return (entries if count else None), count
+
+
+def _micros(seconds: float) -> int:
+    """A duration in whole microseconds, rounded as timedelta(seconds=…) rounds it."""
+    return round(seconds * 1_000_000)
+

@@ -58,7 +58,7 @@ from flowctl_core.errors import (
     os_error_text,
 )
 from flowctl_core.records import U32_MAX, blank_state
-from flowctl_core.timefmt import fmt_z, now, now_z, parse
+from flowctl_core.timefmt import epoch_us, fmt_z_us, now_us, now_z
 from flowctl_db import FlowStore
 
 from . import task_events
@@ -66,7 +66,6 @@ from .applier import commit
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
-    from datetime import datetime
     from typing import Any
 
 DEFAULT_FAIL_REASON = "Task failed"
@@ -310,14 +309,15 @@ def _leaves_folder(name: str) -> bool:
             or name != name.strip() or len(name.encode("utf-8", "surrogatepass")) > 200)
 
 
-def _duration(claimed_at: str | None, at: datetime) -> int | None:
+def _duration(claimed_at: str | None, at_us: int) -> int | None:
+    """Whole seconds from the claim to `at_us` (Unix microseconds); None without a readable claim time."""
     if not claimed_at:
         return None
     try:
-        start_at = parse(claimed_at)
+        start_us = epoch_us(claimed_at)
     except ValueError:
         return None
-    return max(0, int((at - start_at).total_seconds() // 1))
+    return max(0, (at_us - start_us) // 1_000_000)
 
 
 def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = None,
@@ -342,8 +342,8 @@ def done(store: FlowStore, task_id: str, actor: str, *, summary: str | None = No
         given = parse_evidence(evidence_json, evidence)
         stored_evidence, warnings = normalize_evidence(given)
 
-        at = now()
-        stamp = fmt_z(at)
+        at = now_us()
+        stamp = fmt_z_us(at)
         new = dict(old)
         new["status"] = state_machine.DONE
         new["completed_at"] = stamp

@@ -114,6 +114,17 @@ def test_an_exception_inside_the_batch_restores_every_file(tmp_path: Path) -> No
     assert (flow / ".state" / "last-recovery.json").exists()
 
 
+def test_a_log_the_failed_batch_created_is_removed_not_left_empty(tmp_path: Path) -> None:
+    flow = tmp_path / "flow"
+    _seed(flow)
+    before = _snapshot(flow)
+    with pytest.raises(RuntimeError), json_store.store_lock(flow), json_store.journaled(flow):
+        json_store.append_line(flow / ".state" / "hooks.jsonl", "{}")
+        json_store.append_line(flow / ".state" / "hooks.jsonl", "{}")  # a second append keeps the first record
+        raise RuntimeError("validation failed half-way")
+    assert _snapshot(flow) == before
+
+
 def test_a_plain_failed_write_keeps_the_old_content_and_no_temp_file(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": SRC, "FLOWCTL_TEST_FAULTS": "raise:fsync:EIO"}
     target = tmp_path / "x.json"

@@ -151,6 +151,13 @@ def task_of(m: Mutation) -> str | None:
     return None if m["op"] in EPIC_OPS else entity_id(m)
 
 
+def mutation_event(m: Mutation, actor: str, session_id: str, timestamp: str) -> dict[str, Any]:
+    """The `mutation:<epic>` event line logged for an entity mutation (D33 fixed: the task's epic, not its id)."""
+    epic = epic_of(m)
+    return {"actor": actor, "entity_id": entity_id(m), "epic_id": epic, "session_id": session_id,
+            "stream_id": f"mutation:{epic}", "task_id": task_of(m), "timestamp": timestamp, "type": event_type(m)}
+
+
 class Changes:
     """An ordered batch of mutations applied one by one by the service's ChangesApplier."""
 

@@ -122,8 +122,10 @@ def rollback(flow_dir: PathLike, restore: Any) -> list[str]:
             except OSError:
                 pass
             continue
-        if entry.get("kind") == "append":
-            size = 0 if entry.get("absent") else int(entry.get("size", 0))
+        if entry.get("kind") == "append" and entry.get("absent"):
+            restore(target, None)  # the batch created the file: it goes, not just its lines
+        elif entry.get("kind") == "append":
+            size = int(entry.get("size", 0))
             if os.path.exists(target) and os.stat(target).st_size > size:
                 with open(target, "r+b") as f:
                     f.truncate(size)

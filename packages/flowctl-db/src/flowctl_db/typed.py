@@ -244,12 +244,7 @@ class TypedStore:
         """Append the mutation event the CLI's applier logs for the same write (inside the open batch)."""
         if not self.log_mutations:
             return
-        epic = changes.epic_of(mutation)
-        event = M.MutationEvent(actor=self.actor, entity_id=changes.entity_id(mutation), epic_id=epic,
-                                session_id=self.session_id, stream_id=f"mutation:{epic}",
-                                task_id=changes.task_of(mutation), timestamp=timefmt.now_off(),
-                                type=changes.event_type(mutation))  # type: ignore[arg-type]  # a known op
-        self.store.events.append(event.to_disk())
+        self.store.events.append(changes.mutation_event(mutation, self.actor, self.session_id, timefmt.now_off()))
 
 
 _R = TypeVar("_R", bound=M.StructRecord)

@@ -44,18 +44,8 @@ class ChangesApplier:
         return applied
 
     def event_for(self, m: changes.Mutation) -> dict[str, Any]:
-        """The event line logged for one mutation (D33 fixed: epic id and stream are the task's epic)."""
-        epic = changes.epic_of(m)
-        return {
-            "actor": self.actor,
-            "entity_id": changes.entity_id(m),
-            "epic_id": epic,
-            "session_id": self.session_id,
-            "stream_id": f"mutation:{epic}",
-            "task_id": changes.task_of(m),
-            "timestamp": now_off(),
-            "type": changes.event_type(m),
-        }
+        """The event line logged for one mutation (changes.mutation_event, stamped now)."""
+        return changes.mutation_event(m, self.actor, self.session_id, now_off())
 
     def _apply_one(self, m: changes.Mutation) -> None:
         store, op = self.store, m["op"]

@@ -17,6 +17,7 @@ from flowctl_core import models as M
 from flowctl_core.errors import FlowError
 from flowctl_db.typed import TypedStore
 from flowctl_service import workspace
+from flowctl_service.actor import resolve_actor
 
 
 def import_gaps(typed: TypedStore, epic_id: str, wanted: list[dict[str, str]]) -> tuple[int, int]:
@@ -49,7 +50,7 @@ def main(argv: list[str]) -> int:
         if not isinstance(wanted, list) or not all(isinstance(i, dict) and isinstance(i.get("capability"), str)
                                                    for i in wanted):
             raise ValueError(f"{file}: expected a JSON array of {{\"capability\": ...}} objects")
-        typed = TypedStore(workspace.require_store(repo), actor=workspace.resolve_actor(repo))
+        typed = TypedStore(workspace.require_store(repo), actor=resolve_actor(repo))
         added, present = import_gaps(typed, epic_id, wanted)
     except (FlowError, OSError, ValueError) as err:  # pydantic's ValidationError is a ValueError
         print(f"error: {err}", file=sys.stderr)

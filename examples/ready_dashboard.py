@@ -13,12 +13,13 @@ from pathlib import Path
 
 from flowctl_core.errors import FlowError
 from flowctl_service import scheduling, workspace
+from flowctl_service.actor import resolve_actor
 
 
 def dashboard(repo: Path) -> list[str]:
     """One line per ready task, grouped by epic: `<epic>  <task>  <title>`."""
     store = workspace.require_store(repo)  # NotFoundError when the repository has no .flow/
-    actor = workspace.resolve_actor(repo)
+    actor = resolve_actor(repo)
     lines = []
     for epic in sorted(store.list_epics(), key=lambda e: e["id"]):
         if epic.get("status") == "done" or epic.get("archived"):

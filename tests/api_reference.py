@@ -28,7 +28,8 @@ MODULES: dict[str, list[str]] = {
     "flowctl-db": ["flowctl_db.store", "flowctl_db.typed", "flowctl_db.events", "flowctl_db.gaps",
                    "flowctl_db.approvals", "flowctl_db.locks", "flowctl_db.pipeline", "flowctl_db.phases",
                    "flowctl_db.memory"],
-    "flowctl-service": ["flowctl_service.workspace", "flowctl_service.applier", "flowctl_service.lifecycle",
+    "flowctl-service": ["flowctl_service.workspace", "flowctl_service.actor", "flowctl_service.applier",
+                        "flowctl_service.lifecycle",
                         "flowctl_service.scheduling", "flowctl_service.epics", "flowctl_service.tasks"],
     "flowctl-cli": ["flowctl_cli.main", "flowctl_cli.output"],
 }

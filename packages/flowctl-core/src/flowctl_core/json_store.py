@@ -160,11 +160,11 @@ def atomic_write(path: PathLike, data: bytes | str) -> None:
         data = data.encode("utf-8")
     path = os.fspath(path)
     parent, name = os.path.split(path)
+    parent = parent or "."
     tmp: str | None = None
     try:
         _before_write(path, "file")
-        if parent:
-            os.makedirs(parent, exist_ok=True)
+        os.makedirs(parent, exist_ok=True)
         tmp = os.path.join(parent, f".{name}.{os.getpid()}.{time.monotonic_ns() % 10**9}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         try:
@@ -201,7 +201,8 @@ def write_json(path: PathLike, obj: Any, *, sort_keys: bool = False, newline: bo
 
 
 def append_line(path: PathLike, line: str) -> None:
-    """Append one whole line with a single write on an O_APPEND descriptor (never torn or interleaved)."""
+    """Append one whole line (or several, each ending in `\\n`) with a single write on an O_APPEND descriptor
+    (never torn or interleaved)."""
     if not line.endswith("\n"):
         line += "\n"
     data = line.encode("utf-8")

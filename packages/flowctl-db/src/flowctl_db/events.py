@@ -47,6 +47,10 @@ class EventStore:
         """Append one event as a single whole line (never torn or interleaved with other writers)."""
         append_line(self.paths.at("events"), dumps_line(event))
 
+    def append_all(self, events: list[dict[str, Any]]) -> None:
+        """Append several events as whole lines in one write (one fsync), in order."""
+        append_line(self.paths.at("events"), "".join(map(dumps_line, events)))
+
     def put(self, key: str, value: Any) -> None:
         """The event log is append-only."""
         raise ValueError("events.jsonl is append-only")

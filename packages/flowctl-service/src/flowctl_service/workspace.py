@@ -1,4 +1,4 @@
-"""Opening the store of a working directory, and who the actor is."""
+"""Opening the store of a working directory (who the actor is: actor.py)."""
 
 from __future__ import annotations
 
@@ -40,27 +40,3 @@ def _opened(store: FlowStore) -> FlowStore:
     """Every command, reads included, first rolls back a batch that a crash left half-done."""
     store.recover()
     return store
-
-
-def _git_config(cwd: str | os.PathLike[str], key: str) -> str | None:
-    from .program_output import output_of  # only commands that name an actor need it
-
-    result = output_of(["git", "-C", os.fspath(cwd), "config", "--get", key])
-    if result is None or result[0] != 0:
-        return None
-    value = result[1].decode("utf-8", "replace").strip()
-    return value or None
-
-
-def resolve_actor(cwd: str | os.PathLike[str]) -> str:
-    """FLOW_ACTOR (or FLOWCTL_ACTOR) → git user.email → git user.name → $USER → `unknown`."""
-    for var in ("FLOW_ACTOR", "FLOWCTL_ACTOR"):
-        value = os.environ.get(var, "").strip()
-        if value:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise InvalidInputError(f"{var} is not valid UTF-8") from None
-            return value
-    return (_git_config(cwd, "user.email") or _git_config(cwd, "user.name")
-            or os.environ.get("USER", "").strip() or "unknown")

@@ -58,7 +58,7 @@ def show(approval_id: str = typer.Argument(..., metavar="ID", help="Approval ID"
 
 def _resolve(approval_id: str, approve: bool, reason: Optional[str]) -> Result:
     from flowctl_service import approvals
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import resolve_actor
 
     from ..context import state, store
 

@@ -25,7 +25,7 @@ def save(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
 def restore(epic: str = typer.Option(..., "--epic", help="Epic ID")) -> Result:
     """Restore epic state from checkpoint."""
     from flowctl_service import checkpoints
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import resolve_actor
 
     from ..context import state, store
 

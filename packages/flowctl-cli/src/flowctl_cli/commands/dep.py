@@ -12,7 +12,7 @@ app = group("Dependency commands")
 
 def _run(action: str, task: str, depends_on: str) -> Result:
     from flowctl_service import deps
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import resolve_actor
 
     from ..context import state, store
 

@@ -30,7 +30,7 @@ def _dry_run() -> bool:
 
 
 def _actor() -> str:
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import resolve_actor
 
     from ..context import state
 

@@ -48,7 +48,7 @@ def parse_findings(
 
     data = findings.parse(findings.read_review(file))
     if register:
-        from flowctl_service.workspace import resolve_actor
+        from flowctl_service.actor import resolve_actor
 
         findings.register_epic(epic)
         preview = findings.register(store(), resolve_actor(state().cwd), epic, data, source,

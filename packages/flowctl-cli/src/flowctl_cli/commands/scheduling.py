@@ -36,7 +36,7 @@ def next_(
 def queue() -> Result:
     """Show multi-epic queue status."""
     from flowctl_service import scheduling
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import resolve_actor
 
     from ..context import state, workflow_store
 

@@ -32,7 +32,7 @@ def _dry_run() -> bool:
 def _actor(dry_run: bool) -> str | None:
     if dry_run:
         return None  # nothing is applied, so nobody needs to be named
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import resolve_actor
 
     from ..context import state
 

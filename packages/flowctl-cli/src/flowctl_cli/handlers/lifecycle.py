@@ -7,12 +7,14 @@ from ..output import Result
 
 def start(id: str, force: bool, note: str | None) -> Result:
     """Start task."""
-    from flowctl_service import lifecycle
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import prefetch_actor, resolve_actor
 
     from ..context import state, workflow_store
 
     st = state()
+    prefetch_actor(st.cwd_text)  # git answers on another core while the service modules load
+    from flowctl_service import lifecycle
+
     store = workflow_store()
     data = lifecycle.start(store, id, resolve_actor(st.cwd_text), force=force, note=note, dry_run=st.dry_run)
     if st.dry_run:
@@ -23,12 +25,14 @@ def start(id: str, force: bool, note: str | None) -> Result:
 def done(id: str, summary_file: str | None, summary: str | None, evidence_json: str | None, evidence: str | None,
          force: bool) -> Result:
     """Complete task."""
-    from flowctl_service import lifecycle
-    from flowctl_service.workspace import resolve_actor
+    from flowctl_service.actor import prefetch_actor, resolve_actor
 
     from ..context import state, workflow_store
 
     st = state()
+    prefetch_actor(st.cwd_text)  # git answers on another core while the service modules load
+    from flowctl_service import lifecycle
+
     store = workflow_store()
     data = lifecycle.done(store, id, resolve_actor(st.cwd_text), summary=summary, summary_file=summary_file,
                           evidence_json=evidence_json, evidence=evidence, force=force, dry_run=st.dry_run)

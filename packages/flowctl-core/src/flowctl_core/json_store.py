@@ -822,8 +822,12 @@ def task_numbers(paths: FlowPaths, epic_id: str) -> list[int]:
     """Task numbers in use in an epic, from `tasks/<epic>.<M>.json` names."""
     prefix = epic_id + "."
     out = []
-    for name in _json_names(paths.at("tasks")):
-        if name.startswith(prefix):
+    try:
+        names = os.listdir(paths.at("tasks"))
+    except (FileNotFoundError, NotADirectoryError):
+        names = []
+    for name in names:  # one pass: a name with the epic's prefix is never a hidden temp file
+        if name.startswith(prefix) and name.endswith(".json"):
             tail = name[len(prefix):-5]
             if tail.isdigit() and tail.isascii():
                 out.append(int(tail))

@@ -29,11 +29,6 @@ def clock_base(seconds: int, micro: int = 0) -> str:
     return _with_fraction(time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(seconds)), micro)
 
 
-def _now_base() -> str:
-    seconds, micro = divmod(time.time_ns() // 1000, 1_000_000)
-    return clock_base(seconds, micro)
-
-
 def _with_fraction(text: str, micro: int) -> str:
     if micro == 0:
         return text
@@ -54,12 +49,12 @@ def fmt_off(dt: datetime) -> str:
 
 def now_z() -> str:
     """Current time as TS-Z."""
-    return _now_base() + "Z"
+    return fmt_z_us(now_us())
 
 
 def now_off() -> str:
     """Current time as TS-OFF."""
-    return _now_base() + "+00:00"
+    return fmt_off_us(now_us())
 
 
 def now_sec() -> str:

@@ -87,7 +87,7 @@ def parse(text: str) -> datetime:
 # through `parse`.
 _PLAIN_TIMESTAMP = re.compile(
     r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-    r"(?:\.[0-9]{1,6})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])")
+    r"(?:\.[0-9]{1,9})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])")  # the reference writes 9 fraction digits
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
@@ -145,7 +145,7 @@ def epoch_us(text: str) -> int:
     micro = 0
     if rest.startswith("."):
         end = len(rest) - (1 if rest.endswith("Z") else 6)
-        micro = int(rest[1:end].ljust(6, "0"))
+        micro = int(rest[1:end][:6].ljust(6, "0"))  # truncated to microseconds, as datetime does
         rest = rest[end:]
     if rest != "Z":
         offset = int(rest[1:3]) * 3600 + int(rest[4:6]) * 60

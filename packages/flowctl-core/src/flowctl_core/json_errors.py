@@ -7,13 +7,13 @@ serde's message and position, not Python's.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 
 
-def _innermost(doc: str, pos: int) -> str:
-    """`{` or `[`: the container open at `pos` (strings skipped), or '' at the top level."""
-    stack: list[str] = []
+def outside_strings(text: str) -> Iterator[tuple[int, str]]:
+    """(index, character) of every character of `text` that is JSON syntax: string contents and quotes skipped."""
     in_string = escaped = False
-    for ch in doc[:pos]:
+    for i, ch in enumerate(text):
         if in_string:
             if escaped:
                 escaped = False
@@ -23,7 +23,15 @@ def _innermost(doc: str, pos: int) -> str:
                 in_string = False
         elif ch == '"':
             in_string = True
-        elif ch in "[{":
+        else:
+            yield i, ch
+
+
+def _innermost(doc: str, pos: int) -> str:
+    """`{` or `[`: the container open at `pos` (strings skipped), or '' at the top level."""
+    stack: list[str] = []
+    for _, ch in outside_strings(doc[:pos]):
+        if ch in "[{":
             stack.append(ch)
         elif ch in "]}" and stack:
             stack.pop()

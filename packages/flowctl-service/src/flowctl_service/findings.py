@@ -86,27 +86,18 @@ def drop_trailing_commas(text: str) -> str:
     The reference only replaced the literal `,]` / `,}`: a comma before a newline (how reviewers write) still
     failed, and the same two characters inside a string were changed.
     """
-    out: list[str] = []
-    in_string = escaped = False
+    from flowctl_core.json_errors import outside_strings
+
+    dropped = {i for i, c in outside_strings(text) if c == "," and _closes_next(text, i + 1)}
+    return "".join(c for i, c in enumerate(text) if i not in dropped)
+
+
+def _closes_next(text: str, start: int) -> bool:
+    """Whether the first character from `start` on that is not whitespace is `]` or `}`."""
     n = len(text)
-    for i, c in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif c == "\\":
-                escaped = True
-            elif c == '"':
-                in_string = False
-        elif c == '"':
-            in_string = True
-        elif c == ",":
-            j = i + 1
-            while j < n and text[j] in " \t\r\n":
-                j += 1
-            if j < n and text[j] in "]}":
-                continue
-        out.append(c)
-    return "".join(out)
+    while start < n and text[start] in " \t\r\n":
+        start += 1
+    return start < n and text[start] in "]}"
 
 
 def _no_constant(name: str) -> Any:

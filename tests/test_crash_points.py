@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from flowctl_runner import Flowctl
+from flowctl_runner import Flowctl, copy_repository
 
 E = "fn-1-crash"
 STAMP = re.compile(rb'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)|"duration_seconds": ?\d+')
@@ -66,16 +66,6 @@ def _snapshot(flowctl: Flowctl) -> dict[str, bytes]:
             if p.is_file() and p.name not in SKIP and not p.name.endswith(".tmp")}
 
 
-def _copy(base: Path, dest: Path) -> Flowctl:
-    """A copy of the prepared repository whose `.flow` link points into the copy's own git directory."""
-    shutil.copytree(base, dest, symlinks=True)
-    link = dest / ".flow"
-    if link.is_symlink():
-        link.unlink()
-        link.symlink_to(dest / ".git" / "flow-state" / "flow")
-    return Flowctl(dest)
-
-
 @pytest.mark.parametrize("name", list(OPERATIONS))
 def test_every_crash_point_leaves_the_before_or_the_after_state(name: str, initialized_flowctl: Flowctl,
                                                                  tmp_path: Path) -> None:
@@ -84,7 +74,7 @@ def test_every_crash_point_leaves_the_before_or_the_after_state(name: str, initi
     base = initialized_flowctl.cwd
     before = _snapshot(initialized_flowctl)
 
-    traced = _copy(base, tmp_path / "traced")
+    traced = copy_repository(base, tmp_path / "traced")
     trace = tmp_path / "trace.txt"
     traced.ok(*argv, "--json", env={"FLOWCTL_TEST_FAULTS": f"trace:{trace}"})
     after = _snapshot(traced)
@@ -94,7 +84,7 @@ def test_every_crash_point_leaves_the_before_or_the_after_state(name: str, initi
     crashes = 0
     for when in ("before", "after"):
         for n in range(1, points + 1):
-            victim = _copy(base, tmp_path / f"{when}-{n}")
+            victim = copy_repository(base, tmp_path / f"{when}-{n}")
             run = victim(*argv, "--json", env={"FLOWCTL_TEST_FAULTS": f"crash:{when}:{n}"})
             assert run.code == -9, f"{name}: not killed {when} write {n}: {run.code} {run.err}"
             crashes += 1

@@ -15,22 +15,13 @@ import shutil
 from pathlib import Path
 
 import pytest
-from flowctl_runner import Flowctl
+from flowctl_runner import Flowctl, copy_repository
 from writing_commands import WRITERS, DryRun, fill, snapshot
 
 FAULTS = ["raise:write:ENOSPC", "raise:fsync:EIO", "raise:replace:EROFS", "raise:write:EACCES",
           "raise:replace:EIO:2", "raise:append:ENOSPC", "raise:unlink:EACCES", "raise:unlink:EROFS"]
 BOOKKEEPING = {".lock", "last-recovery.json"}
-
-
-def _copy(base: Path, dest: Path) -> Flowctl:
-    """A copy of the workspace whose `.flow` link points into the copy's own git directory."""
-    shutil.copytree(base, dest, symlinks=True)
-    link = dest / ".flow"
-    if link.is_symlink():
-        link.unlink()
-        link.symlink_to(dest / ".git" / "flow-state" / "flow")
-    return Flowctl(dest, env={"FLOW_ACTOR": "dev@example.com"})
+ACTOR = {"FLOW_ACTOR": "dev@example.com"}
 
 
 def _state(flowctl: Flowctl) -> dict[str, str]:
@@ -42,7 +33,7 @@ def test_an_io_error_is_reported_and_changes_nothing(writers_workspace: Flowctl,
     argv = fill(case.argv, writers_workspace)
     triggered = 0
     for n, fault in enumerate(FAULTS):
-        copy = _copy(writers_workspace.cwd, tmp_path / f"f{n}")
+        copy = copy_repository(writers_workspace.cwd, tmp_path / f"f{n}", ACTOR)
         before = _state(copy)
         run = copy(*argv, "--json", env={"FLOWCTL_TEST_FAULTS": fault})
         assert "Traceback" not in run.err, run.err
@@ -60,7 +51,7 @@ def test_an_io_error_is_reported_and_changes_nothing(writers_workspace: Flowctl,
         assert again.code == 0, (fault, again.err)
         shutil.rmtree(copy.cwd)
     if triggered == 0:  # only right when the command writes nothing in this workspace (e.g. a gc with no garbage)
-        copy = _copy(writers_workspace.cwd, tmp_path / "no-fault")
+        copy = copy_repository(writers_workspace.cwd, tmp_path / "no-fault", ACTOR)
         before = _state(copy)
         assert copy(*argv, "--json").code == 0
         assert _state(copy) == before, f"{' '.join(argv)} writes, yet no fault reached its writes"

@@ -51,6 +51,18 @@ def init_git_repo(path: Path, email: str = "dev@example.com") -> Path:
     return path
 
 
+def copy_repository(base: Path, dest: Path, env: dict[str, str] | None = None) -> Flowctl:
+    """A copy of a prepared repository whose `.flow` link points into the copy's own git directory."""
+    import shutil
+
+    shutil.copytree(base, dest, symlinks=True)
+    link = dest / ".flow"
+    if link.is_symlink():
+        link.unlink()
+        link.symlink_to(dest / ".git" / "flow-state" / "flow")
+    return Flowctl(dest, env=env)
+
+
 class Flowctl:
     """Runs the real flowctl in `cwd` with a clean, deterministic environment."""
 

@@ -619,13 +619,16 @@ def list_epics(paths: FlowPaths) -> list[dict[str, Any]]:
     return out
 
 
-def _json_names(directory: str) -> list[str]:
+def _listing(directory: str) -> list[str]:
+    """The names in `directory`; [] when it does not exist or is not a directory."""
     try:
-        return [n for n in os.listdir(directory) if n.endswith(".json") and not n.startswith(".")]
-    except FileNotFoundError:
+        return os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
         return []
-    except NotADirectoryError:
-        return []
+
+
+def _json_names(directory: str) -> list[str]:
+    return [n for n in _listing(directory) if n.endswith(".json") and not n.startswith(".")]
 
 
 def read_task_definition(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
@@ -687,11 +690,7 @@ def _is_task_file(name: str) -> bool:
 def task_ids_by_epic(paths: FlowPaths) -> dict[str, list[str]]:
     """Task ids grouped by epic id from ONE listing of `tasks/` (nothing is read); ids sorted per epic."""
     groups: dict[str, list[str]] = {}
-    try:
-        names = os.listdir(paths.at("tasks"))
-    except (FileNotFoundError, NotADirectoryError):
-        return groups
-    for name in names:
+    for name in _listing(paths.at("tasks")):
         if _is_task_file(name):
             task_id = name[:-5]
             groups.setdefault(task_id[: task_id.rfind(".")], []).append(task_id)
@@ -753,11 +752,7 @@ def list_tasks(paths: FlowPaths, epic_id: str | None = None) -> list[dict[str, A
         ids = sorted(i for group in task_ids_by_epic(paths).values() for i in group)
     else:
         prefix = epic_id + "."
-        try:
-            names = os.listdir(paths.at("tasks"))
-        except (FileNotFoundError, NotADirectoryError):
-            names = []
-        ids = sorted(n[:-5] for n in names
+        ids = sorted(n[:-5] for n in _listing(paths.at("tasks"))
                      if n.startswith(prefix) and n.endswith(".json") and n[len(prefix):-5].isdigit())
     return load_tasks(paths, ids)
 
@@ -822,11 +817,7 @@ def task_numbers(paths: FlowPaths, epic_id: str) -> list[int]:
     """Task numbers in use in an epic, from `tasks/<epic>.<M>.json` names."""
     prefix = epic_id + "."
     out = []
-    try:
-        names = os.listdir(paths.at("tasks"))
-    except (FileNotFoundError, NotADirectoryError):
-        names = []
-    for name in names:  # one pass: a name with the epic's prefix is never a hidden temp file
+    for name in _listing(paths.at("tasks")):  # one pass: a name with the epic's prefix is never a hidden temp file
         if name.startswith(prefix) and name.endswith(".json"):
             tail = name[len(prefix):-5]
             if tail.isdigit() and tail.isascii():

@@ -115,7 +115,7 @@ def class_members(cls: type) -> list[str]:
                                first_line(func)))
         elif inspect.isfunction(member):
             lines.append(_item("  ", f".{name}{signature(member, drop_self=True)}", first_line(member)))
-        elif isinstance(member, property) or type(member).__name__ == "cached_property":
+        elif isinstance(member, property) or type(member).__name__.endswith("cached_property"):  # store's too
             lines.append(_item("  ", f".{name}", first_line(member)))
     return lines
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import sys
+
+from flowctl_core.json_text import dumps_compact
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
@@ -68,10 +69,12 @@ def result_or_preview(data: Any, text: str | None = None, **options: Any) -> Res
 
 def dumps(obj: Any) -> str:
     """One line, sorted keys, no spaces, raw UTF-8 (serde_json::to_string on a BTreeMap value)."""
-    text = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = dumps_compact(obj)
     # Python writes a float's exponent as e-05/e+16 where serde_json (ryu) writes 0.00001/1e16. Such floats are
     # rare (epic audit's age_hours), so the cheap substring test keeps the common path free of any extra walk.
     if any(mark in text for mark in _EXPONENT_MARKS) and _FLOAT_EXPONENT.search(text):
+        import json.encoder
+
         encode = json.encoder._make_iterencode(  # the pure-Python encoder is the one that accepts a float formatter
             {}, _unserialisable, json.encoder.encode_basestring, None, rust_float, ":", ",", True, False, True)
         text = "".join(encode(obj, 0))

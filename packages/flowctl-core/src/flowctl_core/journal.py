@@ -9,9 +9,10 @@ batch. Rolling back is idempotent, so a crash during recovery is recovered by th
 
 from __future__ import annotations
 
-import base64
-import json
+import binascii  # base64's codec itself: the base64 module imports re (start-up time)
 import os
+
+from . import json_text
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
@@ -49,14 +50,14 @@ class Journal:
                 entry["size"] = os.stat(path).st_size
             else:
                 with open(path, "rb") as f:
-                    entry["old"] = base64.b64encode(f.read()).decode("ascii")
+                    entry["old"] = binascii.b2a_base64(f.read(), newline=False).decode("ascii")
         except FileNotFoundError:
             entry["absent"] = True
         self._write(entry)
         self.recorded.add((rel, kind))
 
     def _write(self, entry: dict[str, Any]) -> None:
-        line = (json.dumps(entry, sort_keys=True, separators=(",", ":")) + "\n").encode("ascii")
+        line = (json_text.dumps_compact(entry, ascii_only=True) + "\n").encode("ascii")
         if self._fd is None:
             os.makedirs(os.path.dirname(self.path), exist_ok=True)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
@@ -92,7 +93,7 @@ def read_entries(path: PathLike) -> list[dict[str, Any]]:
     with open(path, "rb") as f:
         for line in f.read().split(b"\n"):
             try:
-                entry = json.loads(line)
+                entry = json_text.loads(line)
             except ValueError:
                 continue
             if isinstance(entry, dict) and isinstance(entry.get("path"), str):
@@ -132,7 +133,7 @@ def rollback(flow_dir: PathLike, restore: Any) -> list[str]:
                     f.flush()
                     os.fsync(f.fileno())
         else:
-            restore(target, None if entry.get("absent") else base64.b64decode(entry.get("old", "")))
+            restore(target, None if entry.get("absent") else binascii.a2b_base64(entry.get("old", "")))
         restored.append(entry["path"])
         _remove_temp_files(*os.path.split(target))
     os.unlink(path)

@@ -9,13 +9,11 @@ Rules kept here so no caller has to remember them:
 
 from __future__ import annotations
 
-import contextlib
-import json
 import os
 import time
-from collections.abc import Iterator
 from contextvars import ContextVar
 
+from . import json_text
 from . import records as R
 from .errors import (
     CorruptFileError,
@@ -41,12 +39,12 @@ LOCK_NAME = ".lock"
 
 def dumps_pretty(obj: Any, *, sort_keys: bool = False) -> str:
     """serde_json::to_string_pretty: 2-space indent, raw UTF-8, no trailing newline."""
-    return json.dumps(obj, indent=2, ensure_ascii=False, sort_keys=sort_keys)
+    return json_text.dumps_pretty(obj, sort_keys=sort_keys)
 
 
 def dumps_line(obj: Any) -> str:
     """One compact sorted-key JSON document plus `\\n` (events, indexes)."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False, sort_keys=True) + "\n"
+    return json_text.dumps_compact(obj) + "\n"
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -94,8 +92,8 @@ def read_text(path: PathLike) -> str | None:
 def parse_json_bytes(data: bytes, path: object) -> Any:
     """Parse JSON bytes; raise CorruptFileError naming `path` when they do not parse."""
     try:
-        return json.loads(data)
-    except json.JSONDecodeError as err:
+        return json_text.loads(data)
+    except json_text.DecodeError as err:
         from .json_errors import serde_message
         raise CorruptFileError(path, serde_message(err)) from err
     except UnicodeDecodeError as err:
@@ -135,8 +133,8 @@ def read_json_lines(path: PathLike) -> list[Any]:
         if not line.strip():
             continue
         try:
-            out.append(json.loads(line))
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
+            out.append(json_text.loads(line))
+        except (ValueError, RecursionError):  # json.JSONDecodeError and UnicodeDecodeError are ValueErrors
             continue
     return out
 
@@ -189,8 +187,10 @@ def atomic_write(path: PathLike, data: bytes | str) -> None:
         raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
     finally:
         if tmp is not None:
-            with contextlib.suppress(OSError):
+            try:
                 os.unlink(tmp)
+            except OSError:
+                pass
     if _FAULTS:
         _faults().after_write(path)
 
@@ -290,26 +290,38 @@ def _before_write(path: str, kind: str) -> None:
         _faults().before_write(path)
 
 
-@contextlib.contextmanager
-def journaled(flow_dir: PathLike) -> Iterator[None]:
+def journaled(flow_dir: PathLike) -> Journaled:
     """Run a batch of writes all-or-nothing: a failure rolls back at once, a crash at the next call."""
-    from .journal import Journal
+    return Journaled(flow_dir)
 
-    journal = Journal(flow_dir)
-    token = _JOURNAL.set(journal)
-    try:
-        yield
-    except BaseException:
-        _JOURNAL.reset(token)
-        journal.abandon()
-        with contextlib.suppress(FlowError, OSError):  # still failing (disk full): the next call rolls back
-            recover(flow_dir)
-        raise
-    _JOURNAL.reset(token)
-    try:
-        journal.commit()
-    except OSError as err:
-        raise StoreIOError(f"IO error: {journal.path}: {os_error_text(err)}") from err
+
+# The context managers here are classes, not @contextlib.contextmanager generators: importing contextlib (with
+# functools and collections) costs more start-up than a hot command's own work.
+class Journaled:
+    """`with journaled(flow_dir):` — the undo journal of one batch of writes (hold the store lock around it)."""
+
+    def __init__(self, flow_dir: PathLike) -> None:
+        self.flow_dir = flow_dir
+
+    def __enter__(self) -> None:
+        from .journal import Journal
+
+        self.journal = Journal(self.flow_dir)
+        self.token = _JOURNAL.set(self.journal)
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        _JOURNAL.reset(self.token)
+        if exc_type is not None:
+            self.journal.abandon()
+            try:
+                recover(self.flow_dir)
+            except (FlowError, OSError):  # still failing (disk full): the next call rolls back
+                pass
+            return  # the batch's exception propagates
+        try:
+            self.journal.commit()
+        except OSError as err:
+            raise StoreIOError(f"IO error: {self.journal.path}: {os_error_text(err)}") from err
 
 
 def recover(flow_dir: PathLike) -> list[str]:
@@ -366,71 +378,95 @@ def lock_timeout() -> float:
     return value
 
 
-@contextlib.contextmanager
-def store_lock(flow_dir: PathLike, timeout: float | None = None) -> Iterator[None]:
+def store_lock(flow_dir: PathLike, timeout: float | None = None) -> StoreLock:
     """Hold the exclusive store lock `<flow_dir>/.lock` for a read-modify-write (re-entrant in-process)."""
-    from _thread import get_ident  # what threading.get_ident is, without threading's start-up cost
+    return StoreLock(flow_dir, timeout)
 
-    path = os.path.join(flow_dir, LOCK_NAME)
-    # Keyed by the real file: two spellings of one .flow (the symlink and its target) are one lock, so a thread
-    # never waits on itself.
-    key = (os.path.realpath(path), get_ident())
-    held = _held.get(key)
-    if held is not None:
-        held[1] += 1
-        try:
-            yield
-        finally:
-            held[1] -= 1
-        return
-    timeout = lock_timeout() if timeout is None else timeout
-    if _FAULTS:
-        _faults().at_lock()
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - non-POSIX platforms fall back to filelock
-        import filelock
 
+class StoreLock:
+    """`with store_lock(flow_dir):` — flock on `.flow/.lock`, re-entrant per thread; taking it rolls back a batch a
+    crash left unfinished."""
+
+    def __init__(self, flow_dir: PathLike, timeout: float | None) -> None:
+        self.flow_dir = flow_dir
+        self.timeout = timeout
+
+    def __enter__(self) -> None:
+        from _thread import get_ident  # what threading.get_ident is, without threading's start-up cost
+
+        flow_dir = self.flow_dir
+        path = os.path.join(flow_dir, LOCK_NAME)
+        # Keyed by the real file: two spellings of one .flow (the symlink and its target) are one lock, so a thread
+        # never waits on itself.
+        self.key = key = (os.path.realpath(path), get_ident())
+        held = _held.get(key)
+        if held is not None:
+            held[1] += 1
+            return
+        timeout = lock_timeout() if self.timeout is None else self.timeout
+        if _FAULTS:
+            _faults().at_lock()
         try:
-            with filelock.FileLock(key[0], timeout=timeout):
-                _held[key] = [-1, 1]
-                try:
-                    yield
-                finally:
-                    del _held[key]
-        except filelock.Timeout as err:
-            raise LockTimeoutError(path, timeout) from err
-        return
-    try:  # the flow directory must already exist: locking never creates .flow/ as a side effect
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as err:
-        raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
-    try:
-        deadline = time.monotonic() + timeout
-        delay = 0.001
-        while True:
+            import fcntl
+        except ImportError:  # pragma: no cover - non-POSIX platforms fall back to filelock
+            import filelock
+
+            self.fallback = filelock.FileLock(key[0], timeout=timeout)
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeoutError(path, timeout) from None
-                if delay == 0.001:  # first wait only; logging is imported lazily to keep it off the fast path
-                    import logging
+                self.fallback.acquire()
+            except filelock.Timeout as err:
+                raise LockTimeoutError(path, timeout) from err
+            _held[key] = [-1, 1]
+            return
+        try:  # the flow directory must already exist: locking never creates .flow/ as a side effect
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as err:
+            raise StoreIOError(f"IO error: {path}: {os_error_text(err)}") from err
+        try:
+            deadline = time.monotonic() + timeout
+            delay = 0.001
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockTimeoutError(path, timeout) from None
+                    if delay == 0.001:  # first wait only; logging is imported lazily to keep it off the fast path
+                        import logging
 
-                    logging.getLogger(__name__).info("waiting for the store lock %s", path)
-                time.sleep(delay)
-                delay = min(delay * 2, 0.05)
+                        logging.getLogger(__name__).info("waiting for the store lock %s", path)
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.05)
+        except BaseException:
+            os.close(fd)
+            raise
         _held[key] = [fd, 1]
         try:
             if os.path.exists(os.path.join(flow_dir, ".state", "journal.jsonl")):
                 recover(flow_dir)  # a batch died half-way: put its files back before anyone reads or writes
-            yield
-        finally:
-            del _held[key]
+        except BaseException:
+            self._release()
+            raise
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        held = _held[self.key]
+        if held[1] > 1:
+            held[1] -= 1
+        else:
+            self._release()
+
+    def _release(self) -> None:
+        fd = _held.pop(self.key)[0]
+        if fd == -1:  # pragma: no cover - the filelock fallback
+            self.fallback.release()
+            return
+        import fcntl
+
+        try:
             fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
+        finally:
+            os.close(fd)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -651,7 +687,7 @@ def read_task_status(paths: FlowPaths, task_id: str) -> str | None:
         if raw is None:
             continue
         try:
-            data = json.loads(raw)
+            data = json_text.loads(raw)
             status = data.get("status") if isinstance(data, dict) else None
         except (ValueError, RecursionError):
             status = None

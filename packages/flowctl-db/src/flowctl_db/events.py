@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
+from flowctl_core import json_text
 from flowctl_core.json_store import FlowPaths, append_line, dumps_line, read_bytes, read_json_lines
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
     from typing import Any
 
@@ -66,8 +66,6 @@ class EventStore:
     def newest_first(self, contains: str = "") -> Iterator[dict[str, Any]]:
         """Events from the last line back; lines not containing `contains` are skipped before parsing (fast
         filtering of a large log); unparseable and non-object lines are skipped."""
-        import json
-
         data = read_bytes(self.paths.events)
         if not data:
             return
@@ -76,7 +74,7 @@ class EventStore:
             if marker not in line or not line.strip():
                 continue
             try:
-                event = json.loads(line)
+                event = json_text.loads(line)
             except (ValueError, RecursionError):
                 continue
             if isinstance(event, dict):
@@ -101,7 +99,6 @@ class EventStore:
     def read_from(self, offset: int, max_bytes: int | None = None) -> tuple[list[dict[str, Any]], int]:
         """Events in the whole lines after byte `offset` (all, or only the last `max_bytes` of them) and the offset
         just past the last whole line read: a reader that follows the log reads each line once."""
-        import json
         import os
 
         try:
@@ -124,7 +121,7 @@ class EventStore:
         for line in data[:cut].split(b"\n"):
             if line.strip():
                 try:
-                    value = json.loads(line)
+                    value = json_text.loads(line)
                 except (ValueError, RecursionError):
                     continue
                 if isinstance(value, dict):

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import builtins  # `list` below names LockStore.list inside the class
 import os
-from collections.abc import Iterable
 
 from flowctl_core import records, timefmt
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError
@@ -23,6 +22,7 @@ from flowctl_core.json_store import FlowPaths, load_json, remove_file, write_jso
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 MODES = records.LOCK_MODES

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-from collections.abc import Iterator
-from functools import cached_property
 
 from flowctl_core import json_store
 from flowctl_core.json_store import FlowPaths
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:  # the sub-stores are imported on first use to keep CLI start-up small
+    from functools import cached_property as _cached_property
     from pathlib import Path
     from typing import Any
+
+    from flowctl_core.json_store import Journaled, StoreLock
 
     from .approvals import ApprovalStore
     from .archive import ArchiveStore
@@ -37,6 +37,25 @@ SUBSTORES = frozenset({"events", "pipeline", "phases", "locks", "memory", "appro
                         "reviews", "outputs", "checkpoints", "archive", "scout_cache", "hooks_log", "invariants"})
 
 
+if not TYPE_CHECKING:
+
+    class _cached_property:  # noqa: N801 - functools.cached_property without importing functools (start-up time)
+        """Compute an attribute on first access and keep it in the instance (it then shadows this descriptor)."""
+
+        def __init__(self, func: Any) -> None:
+            self.func = func
+            self.__doc__ = func.__doc__
+
+        def __set_name__(self, owner: type, name: str) -> None:
+            self.name = name
+
+        def __get__(self, instance: Any, owner: type | None = None) -> Any:
+            if instance is None:
+                return self
+            value = instance.__dict__[self.name] = self.func(instance)
+            return value
+
+
 class FlowStore:
     """The entry point over one `.flow/` directory: records, specs, config, the store lock and sub-stores."""
 
@@ -58,17 +77,13 @@ class FlowStore:
         for d in (p.epics, p.specs, p.tasks, p.state, p.state_tasks, p.memory):
             d.mkdir(parents=True, exist_ok=True)
 
-    @contextlib.contextmanager
-    def lock(self, timeout: float | None = None) -> Iterator[None]:
-        """Hold the store lock for a read-modify-write (re-entrant within one process)."""
-        with json_store.store_lock(self.paths.dir, timeout):
-            yield
+    def lock(self, timeout: float | None = None) -> StoreLock:
+        """`with store.lock():` holds the store lock for a read-modify-write (re-entrant within one process)."""
+        return json_store.store_lock(self.paths.dir, timeout)
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Make the writes inside all-or-nothing (an undo journal; hold the store lock around it)."""
-        with json_store.journaled(self.paths.dir):
-            yield
+    def transaction(self) -> Journaled:
+        """`with store.transaction():` makes the writes inside all-or-nothing (hold the store lock around it)."""
+        return json_store.journaled(self.paths.dir)
 
     def recover(self) -> None:
         """Roll back a batch a crash left half-done (taking the store lock does it); a no-op otherwise."""
@@ -240,112 +255,112 @@ class FlowStore:
             raise ValueError(f"unknown store: {name!r}")
         return getattr(self, name)
 
-    @cached_property
+    @_cached_property
     def config(self) -> JsonDocument:
         """`config.json`."""
         from .documents import JsonDocument
 
         return JsonDocument(self.paths.config)
 
-    @cached_property
+    @_cached_property
     def meta(self) -> JsonDocument:
         """`meta.json`."""
         from .documents import JsonDocument
 
         return JsonDocument(self.paths.meta)
 
-    @cached_property
+    @_cached_property
     def events(self) -> EventStore:
         """`.state/events.jsonl`."""
         from .events import EventStore
 
         return EventStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def pipeline(self) -> PipelineStore:
         """`.state/pipeline.json`."""
         from .pipeline import PipelineStore
 
         return PipelineStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def phases(self) -> PhaseStore:
         """`.state/phases.json`."""
         from .phases import PhaseStore
 
         return PhaseStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def locks(self) -> LockStore:
         """`.state/locks.json`."""
         from .locks import LockStore
 
         return LockStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def memory(self) -> MemoryStore:
         """`memory/`."""
         from .memory import MemoryStore
 
         return MemoryStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def approvals(self) -> ApprovalStore:
         """`.state/approvals.json`."""
         from .approvals import ApprovalStore
 
         return ApprovalStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def gaps(self) -> GapStore:
         """`gaps/<epic>.json`."""
         from .gaps import GapStore
 
         return GapStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def reviews(self) -> ReviewStore:
         """`reviews/<name>` receipts."""
         from .reviews import ReviewStore
 
         return ReviewStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def outputs(self) -> OutputStore:
         """`outputs/<task>.md`."""
         from .outputs import OutputStore
 
         return OutputStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def checkpoints(self) -> CheckpointStore:
         """`.state/checkpoint-<epic>.json`."""
         from .checkpoints import CheckpointStore
 
         return CheckpointStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def archive(self) -> ArchiveStore:
         """`.archive/<epic>/<name>`."""
         from .archive import ArchiveStore
 
         return ArchiveStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def scout_cache(self) -> ScoutCacheStore:
         """`.state/scout-cache/<file>`."""
         from .scout_cache import ScoutCacheStore
 
         return ScoutCacheStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def hooks_log(self) -> HooksLogStore:
         """`hooks-log/events.jsonl`."""
         from .hooks_log import HooksLogStore
 
         return HooksLogStore(self.paths)
 
-    @cached_property
+    @_cached_property
     def invariants(self) -> InvariantsStore:
         """`invariants.md`."""
         from .invariants import InvariantsStore

@@ -7,8 +7,6 @@ a task cannot depend on itself. Both commands run their read, checks and write u
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-
 from flowctl_core import changes, ids, records
 from flowctl_core.errors import DependencyError, InvalidInputError, NotFoundError
 from flowctl_core.timefmt import now_z
@@ -19,6 +17,7 @@ from .applier import commit
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
     from typing import Any
 
 

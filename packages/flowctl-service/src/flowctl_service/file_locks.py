@@ -8,7 +8,7 @@ new table under the store lock; the applier writes it (`put("locks", "", entries
 
 from __future__ import annotations
 
-from flowctl_core import changes
+from flowctl_core import changes, json_text
 from flowctl_core.errors import InvalidInputError
 from flowctl_db import FlowStore
 
@@ -71,13 +71,11 @@ def lock(store: FlowStore, task_id: str, files: str, mode: str = "write",
 
 def lock_text(payload: dict[str, Any]) -> str:
     """Plain form of `lock`."""
-    import json
-
     lines = []
     if payload["locked"]:
         lines.append(f"Locked {len(payload['locked'])} file(s) for task {payload['task']} (mode: {payload['mode']})")
     for item in payload["already_locked"]:
-        lines.append(f"Already locked: {item['file']} (owners: {json.dumps(item['owners'], separators=(',', ':'), ensure_ascii=False)})")
+        lines.append(f"Already locked: {item['file']} (owners: {json_text.dumps_compact(item['owners'])})")
     return "\n".join(lines) + ("\n" if lines else "")
 
 

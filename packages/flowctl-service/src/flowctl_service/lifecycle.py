@@ -45,9 +45,7 @@ Decisions where the reference is broken (storage.md §11/§12):
 
 from __future__ import annotations
 
-import json
-
-from flowctl_core import changes, ids, payloads, state_machine
+from flowctl_core import changes, ids, json_text, payloads, state_machine
 from flowctl_core.errors import (
     ConflictError,
     DependencyError,
@@ -205,8 +203,8 @@ def _read_user_file(path: str, what: str) -> str:
 
 def _parse_evidence_text(raw: str, what: str) -> Any:
     try:
-        return json.loads(raw)
-    except json.JSONDecodeError as err:
+        return json_text.loads(raw)
+    except json_text.DecodeError as err:
         from flowctl_core.json_errors import serde_message
         raise InvalidInputError(f"validation error: {what}: {serde_message(err)}") from err
     except RecursionError as err:

@@ -7,14 +7,13 @@ folder once (`store.list_tasks()`) and group in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from flowctl_core import ids
 from flowctl_core.errors import InvalidInputError, NotFoundError
 from flowctl_db import FlowStore
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 # Runtime fields of a task's state that `show <task>` reports beyond the reference's assignee/claimed_at/claim_note.

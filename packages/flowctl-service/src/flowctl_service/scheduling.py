@@ -20,10 +20,7 @@ Decisions where the reference is broken:
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable
-
-from flowctl_core import ids
+from flowctl_core import ids, json_text
 from flowctl_core import state_machine as sm
 from flowctl_core.errors import InvalidInputError, NotFoundError, os_error_text
 from flowctl_db import FlowStore
@@ -32,6 +29,7 @@ from . import lookup
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
 
 # Statuses a worker may pick up (D15).
@@ -125,8 +123,8 @@ def read_epics_file(path: str) -> list[str]:
     except OSError as err:
         raise InvalidInputError(f"Cannot read epics file: {os_error_text(err)}") from err
     try:
-        data = json.loads(content)
-    except json.JSONDecodeError as err:
+        data = json_text.loads(content)
+    except json_text.DecodeError as err:
         from flowctl_core.json_errors import serde_message
         raise InvalidInputError(
             f"Epics file invalid JSON: {serde_message(err)}") from err
@@ -138,6 +136,8 @@ def read_epics_file(path: str) -> list[str]:
     out = []
     for value in epics:
         if not (isinstance(value, str) and ids.is_epic_id(value)):
+            import json
+
             shown = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
             raise InvalidInputError(f"Invalid epic ID in epics file: {shown}")
         out.append(value)

@@ -50,10 +50,10 @@ class HookContext:
     def payload(self) -> dict[str, Any]:
         """The stdin JSON object; anything else (invalid JSON, an array, nothing) counts as `{}`."""
         if self._payload is None:
-            import json
+            from flowctl_core.json_text import loads
 
             try:
-                data = json.loads(self._reader() or b"{}")
+                data = loads(self._reader() or b"{}")
             except (ValueError, OSError):
                 data = {}
             self._payload = data if isinstance(data, dict) else {}
@@ -100,9 +100,9 @@ def response_text(payload: dict[str, Any]) -> str:
 
 def dumps(obj: Any) -> str:
     """One line of sorted-key JSON with raw UTF-8, as the reference prints hook JSON."""
-    import json
+    from flowctl_core.json_text import dumps_compact
 
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return dumps_compact(obj)
 
 
 def deny(reason: str) -> Outcome:

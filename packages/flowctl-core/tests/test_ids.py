@@ -4,7 +4,6 @@ import unicodedata
 
 import pytest
 
-from flowctl_core import ids
 from flowctl_core.errors import InvalidInputError
 from flowctl_core.ids import (
     ParsedId,
@@ -91,10 +90,21 @@ def test_parse_non_string() -> None:
     assert parse_id(12) is None
 
 
-def test_id_re_groups_match_reference_numbering() -> None:
-    m = ids.ID_RE.fullmatch("fn-12-slug.7")
-    assert m is not None and m.group(1) == "12" and m.group(2) == "7"
-    assert ids.ID_RE.fullmatch("fn-1\n") is None
+def test_parsed_id_is_a_tuple_with_named_fields() -> None:
+    import copy
+    import pickle
+
+    p = parse_id("fn-12-slug.7")
+    assert p is not None
+    assert (p.epic, p.suffix, p.task) == (12, "slug", 7)
+    epic, suffix, task = p
+    assert (epic, suffix, task) == (12, "slug", 7)
+    assert p == (12, "slug", 7) and p == ParsedId(12, "slug", 7) and isinstance(p, tuple)
+    assert hash(p) == hash((12, "slug", 7)) and len(p) == 3
+    assert copy.copy(p) == p and pickle.loads(pickle.dumps(p)) == p
+    assert repr(p) == "ParsedId(epic=12, suffix='slug', task=7)"
+    with pytest.raises(AttributeError):
+        p.epic = 1  # type: ignore[misc]
 
 
 def test_epic_task_predicates() -> None:

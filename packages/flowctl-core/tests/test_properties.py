@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from datetime import datetime
 
 from hypothesis import example, given, settings
@@ -57,9 +58,149 @@ def test_parse_id_never_raises_and_accepts_only_the_grammar(text: str) -> None:
         assert text.startswith("fn-") and text.isascii()
 
 
+# The grammar as the reference's regex (ASCII digits only; fullmatch, as `$` would match before a final "\n"):
+# the oracle for parse_id, which checks it with string methods to keep re out of start-up.
+ID_RE = re.compile(r"fn-([0-9]+)(?:-[a-z0-9][a-z0-9-]*[a-z0-9]|-[a-z0-9]{1,3})?(?:\.([0-9]+))?")
+
+
+def parse_id_oracle(s: str) -> tuple[int, str | None, int | None] | None:
+    """What parse_id answers, by the regex: its groups, the suffix between them, u32 numbers only."""
+    m = ID_RE.fullmatch(s)
+    if m is None:
+        return None
+    if any(g is not None and len(g.lstrip("0")) > 10 for g in m.group(1, 2)):  # int() refuses >4300 digits
+        return None
+    epic = int(m.group(1))
+    task = None if m.group(2) is None else int(m.group(2))
+    if epic > 0xFFFFFFFF or (task is not None and task > 0xFFFFFFFF):
+        return None
+    suffix = s[m.end(1) + 1 : m.start(2) - 1 if task is not None else len(s)]
+    return (epic, suffix or None, task)
+
+
+def mutated(draw: st.DrawFn, text: str, alphabet: str) -> str:
+    """`text`, or `text` with one character changed, inserted or deleted (a near miss of a valid text)."""
+    edit = draw(st.sampled_from(["none", "none", "change", "insert", "delete"]))
+    if edit == "none" or not text:
+        return text
+    at = draw(st.integers(min_value=0, max_value=len(text) - (edit != "insert")))
+    char = draw(st.sampled_from(alphabet))
+    if edit == "change":
+        return text[:at] + char + text[at + 1 :]
+    if edit == "insert":
+        return text[:at] + char + text[at:]
+    return text[:at] + text[at + 1 :]
+
+
+ID_ALPHABET = "0123456789abcxyz-.٣\nA_ /"
+id_tokens = st.sampled_from(["fn-", "-", "-", "-", ".", "0", "1", "7", "9", "4294967295", "00000000000", "a", "k",
+                             "z", "ab", "abcd", "٣", "\n", "A", "_", " ", "/", "\x00"])
+id_numbers = st.sampled_from(["0", "1", "7", "42", "01", "002", "4294967295", "4294967296", "00000000004294967295",
+                              "99999999999", "٣"])
+
+
+@st.composite
+def id_like(draw: st.DrawFn) -> str:
+    """A free mix of id tokens, or an id built part by part then maybe one character off."""
+    if draw(st.booleans()):
+        start = draw(st.sampled_from(["fn-", "fn-", "fn-", "fn-1", "fn", "", "Fn-"]))
+        return start + "".join(draw(st.lists(id_tokens, max_size=10)))
+    text = "fn-" + draw(id_numbers)
+    if draw(st.booleans()):
+        text += "-" + "".join(draw(st.lists(st.sampled_from(["a", "z", "0", "9", "-", "ab", "x7k"]), min_size=1,
+                                            max_size=6)))
+    if draw(st.booleans()):
+        text += "." + draw(id_numbers)
+    return mutated(draw, text, ID_ALPHABET)
+
+
+@settings(max_examples=3000)
+@given(id_like())
+@example("fn-1-")
+@example("fn-1--a")
+@example("fn-1-a-")
+@example("fn-1-a--b")
+@example("fn-01.002")
+@example("fn-1-abcd")
+@example("fn-1-ab-c.3")
+@example("fn-1.2.3")
+@example("fn-1\n")
+@example("fn-1.2\n")
+@example("fn-4294967295.4294967295")
+@example("fn-4294967296")
+@example("fn-1.4294967296")
+@example("fn-00000000004294967295")
+@example("fn-00000000000000000001")
+@example("fn-" + "9" * 5000)
+@example("fn-1-٣")
+@example("fn-٣")
+@example("fn-1.٣")
+@example("fn-1-a.")
+@example("fn--1")
+@example("fn-1-.2")
+def test_parse_id_answers_as_the_reference_regex(text: str) -> None:
+    parsed = ids.parse_id(text)
+    expected = parse_id_oracle(text)
+    assert parsed == expected
+    if parsed is not None:
+        assert (parsed.epic, parsed.suffix, parsed.task) == expected
+
+
 # ── timestamps: the fast check agrees with the full parse ───────────────────────────────────────────────────────────
 
-@given(st.from_regex(timefmt._PLAIN_TIMESTAMP, fullmatch=True))
+# The plain shape as a regex: the oracle for timefmt._plain_shape, which checks it with string methods.
+PLAIN_TIMESTAMP = re.compile(
+    r"[1-9][0-9]{3}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(?:\.[0-9]{1,9})?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])")
+
+
+def near(draw: st.DrawFn, valid: list[str], invalid: list[str]) -> str:
+    """Mostly a value in range, sometimes one just outside it."""
+    return draw(st.sampled_from(invalid if draw(st.integers(0, 9)) == 0 else valid))
+
+
+@st.composite
+def timestamp_like(draw: st.DrawFn) -> str:
+    """A timestamp with its fields around their limits and a fraction of 0-10 digits, then maybe one character off."""
+    year = near(draw, ["1000", "1970", "2024", "2100", "9999"], ["0999", "0000", "999", "10000", "٢026", "2٠26"])
+    month = near(draw, ["01", "02", "09", "10", "12"], ["00", "13", "1", "٠١", "0٣"])
+    day = near(draw, ["01", "09", "19", "28", "29", "30", "31"], ["00", "32", "3", "1٣"])
+    hour = near(draw, ["00", "09", "19", "20", "23"], ["24", "2", "٣", "1٣"])
+    minute, second = (near(draw, ["00", "30", "59"], ["60", "5"]) for _ in range(2))
+    sep = near(draw, ["T"], ["t", " "])
+    digits = draw(st.integers(min_value=0, max_value=10))
+    fraction_digits = near(draw, ["1234567890"], ["12٣4567890"])[:digits]
+    fraction = "" if digits == 0 and draw(st.booleans()) else "." + fraction_digits
+    zone = near(draw, ["Z", "+00:00", "-23:59", "+05:30", "-00:00"],
+                ["z", "+24:00", "-19:60", "", "+0530", "+05:3", "05:30", "+٠٥:30", "Z\n", "+00:00Z"])
+    text = f"{year}-{month}-{day}{sep}{hour}:{minute}:{second}{fraction}{zone}"
+    return mutated(draw, text, "0123456789-:T.Z+ tz\n٣٣")
+
+
+@settings(max_examples=3000)
+@given(timestamp_like())
+@example("2026-01-01T00:00:00Z")
+@example("2026-01-01T00:00:00.123456789+23:59")
+@example("2026-01-01T00:00:00.1234567890Z")
+@example("2026-01-01T00:00:00.Z")
+@example("2026-01-01T00:00:00+00:00Z")
+@example("2026-01-01T00:00:00Z+00:00")
+@example("2026-01-01T00:00:00.5+00:0")
+@example("2026-01-01T00:00:0Z")
+@example("2026-01-01T00:00:00Z\n")
+@example("٢026-01-01T00:00:00Z")
+@example("2026-0٣-01T00:00:00.٣Z")  # other scripts' digits are not digits here
+@example("2026-01-01T00:00:00.1\ud800Z")  # a lone surrogate cannot be encoded
+def test_the_plain_shape_check_is_the_regex(text: str) -> None:
+    assert timefmt._plain_shape(text) == (PLAIN_TIMESTAMP.fullmatch(text) is not None)
+    try:
+        parses = timefmt.parse(text).tzinfo is not None
+    except ValueError:
+        parses = False
+    assert timefmt._plain(text) == (PLAIN_TIMESTAMP.fullmatch(text) is not None and parses)
+
+
+@given(st.from_regex(PLAIN_TIMESTAMP, fullmatch=True))
 @example("2024-02-29T00:00:00Z")  # leap year
 @example("2023-02-29T00:00:00Z")  # not one
 @example("1900-02-29T00:00:00Z")  # a century: not one
@@ -86,7 +227,7 @@ def test_is_timestamp_answers_as_the_full_parse_does(when: datetime, zone: str, 
     assert timefmt.is_timestamp(text) == parses
 
 
-@given(st.from_regex(timefmt._PLAIN_TIMESTAMP, fullmatch=True))
+@given(st.from_regex(PLAIN_TIMESTAMP, fullmatch=True))
 @example("2026-11-26T13:57:02.127984849+00:00")  # as the reference writes it: nanoseconds, truncated like datetime
 def test_epoch_us_of_the_plain_shape_is_what_datetime_computes(text: str) -> None:
     from datetime import UTC, timedelta

@@ -7,21 +7,21 @@ to use as a file name under ``.flow/`` (see :func:`check_safe_id`).
 
 from __future__ import annotations
 
-import re
-from collections import namedtuple
-
 from flowctl_core.errors import InvalidInputError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    import re
     from typing import Any, NamedTuple
-
-# ASCII digits only: Python's (and Rust's) \d is Unicode-aware, and fullmatch avoids `$` matching before a "\n".
-# Group 1 = epic number, group 2 = task number (same numbering as the reference's regex).
-ID_RE = re.compile(r"fn-([0-9]+)(?:-[a-z0-9][a-z0-9-]*[a-z0-9]|-[a-z0-9]{1,3})?(?:\.([0-9]+))?")
 
 # Epic and task numbers are u32 in the reference; larger numbers make the id invalid.
 _U32_MAX = 0xFFFFFFFF
+
+# The characters of a suffix. The reference's regex
+#   fn-([0-9]+)(?:-[a-z0-9][a-z0-9-]*[a-z0-9]|-[a-z0-9]{1,3})?(?:\.([0-9]+))?
+# allows exactly a non-empty run of these that neither starts nor ends with a dash. It is checked with string
+# methods because importing re costs start-up time (the regex itself is the oracle of the property tests).
+_SUFFIX_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789-"
 
 
 if TYPE_CHECKING:
@@ -33,31 +33,53 @@ if TYPE_CHECKING:
         suffix: str | None
         task: int | None
 
-else:  # the same tuple without typing.NamedTuple
-    ParsedId = namedtuple("ParsedId", ["epic", "suffix", "task"])
+else:  # the same tuple without typing.NamedTuple or collections.namedtuple (both cost start-up time)
+
+    class ParsedId(tuple):
+        """Components of a valid id: epic number, optional suffix (without its dash), optional task number."""
+
+        __slots__ = ()
+
+        def __new__(cls, epic, suffix, task):
+            return tuple.__new__(cls, (epic, suffix, task))
+
+        def __getnewargs__(self):  # copy and pickle call __new__ with the three fields
+            return tuple(self)
+
+        def __repr__(self):
+            return f"ParsedId(epic={self[0]!r}, suffix={self[1]!r}, task={self[2]!r})"
+
+        epic = property(lambda self: self[0])
+        suffix = property(lambda self: self[1])
+        task = property(lambda self: self[2])
+
+
+def _number(text: str) -> int | None:
+    """A non-empty run of ASCII digits as a u32, else None."""
+    # More than 10 significant digits overflows u32 anyway; checked first because int() refuses >4300 digits.
+    if not (text.isascii() and text.isdigit()) or len(text.lstrip("0")) > 10:
+        return None
+    number = int(text)
+    return number if number <= _U32_MAX else None
 
 
 def parse_id(s: object) -> ParsedId | None:
     """Parse an epic or task id; None when it does not match the grammar or a number overflows u32."""
-    if not isinstance(s, str):
+    if not isinstance(s, str) or not s.startswith("fn-"):
         return None
-    m = ID_RE.fullmatch(s)
-    if m is None:
+    head, dot, task_text = s[3:].partition(".")
+    epic_text, dash, suffix = head.partition("-")
+    epic = _number(epic_text)
+    if epic is None:
         return None
-    # More than 10 significant digits overflows u32 anyway; checked first because int() refuses >4300 digits.
-    if any(g is not None and len(g.lstrip("0")) > 10 for g in m.group(1, 2)):
+    # str.strip with a character set leaves "" exactly when every character is in the set.
+    if dash and (not suffix or suffix[0] == "-" or suffix[-1] == "-" or suffix.strip(_SUFFIX_CHARS)):
         return None
-    epic = int(m.group(1))
-    if epic > _U32_MAX:
-        return None
-    task_text = m.group(2)
     task: int | None = None
-    if task_text is not None:
-        task = int(task_text)
-        if task > _U32_MAX:
+    if dot:
+        task = _number(task_text)
+        if task is None:
             return None
-    # The suffix sits between the epic number and the optional ".M"; it starts with the dash we drop here.
-    suffix = s[m.end(1) + 1 : m.start(2) - 1 if task_text is not None else len(s)]
     return ParsedId(epic, suffix or None, task)
 
 
@@ -168,6 +190,8 @@ _SLUG_RES: tuple[re.Pattern[str], re.Pattern[str]] | None = None
 def _slug_res() -> tuple[re.Pattern[str], re.Pattern[str]]:
     global _SLUG_RES
     if _SLUG_RES is None:
+        import re  # lazy: only slugify needs it, and importing re costs start-up time
+
         _SLUG_RES = (re.compile(r"[^A-Za-z0-9_\t\n\x0b\x0c\r \-]"), re.compile(r"[\t\n\x0b\x0c\r \-]+"))
     return _SLUG_RES
 

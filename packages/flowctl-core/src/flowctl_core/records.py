@@ -10,14 +10,13 @@ fields that are None/empty are absent, and unknown keys are kept after the known
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from .errors import CorruptFileError
 from .state_machine import ALL_STATUSES
 from .timefmt import is_timestamp, now_z
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
 
 # Sentinels for defaults.

@@ -7,13 +7,12 @@ beyond the reference) keep the template's spacing instead.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
-
 from flowctl_core.errors import InvalidInputError
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Mapping
     from typing import Any
 
 # Rust's str::trim* and regex \s use the Unicode White_Space property; Python's str.strip()/\s also treat
@@ -113,6 +112,8 @@ def clear_evidence(body: str) -> str:
     """Reset the first ``## Evidence`` section to the empty Commits/Tests/PRs list (``task reset``)."""
     global _EVIDENCE_RE
     if _EVIDENCE_RE is None:
+        import re  # lazy: importing re costs start-up time
+
         _EVIDENCE_RE = re.compile(r"(## Evidence" + _WS_CLASS + r"*\n).*?(\n## |\Z)", re.S)
     return _EVIDENCE_RE.sub(lambda m: m.group(1) + EMPTY_EVIDENCE + m.group(2), body, count=1)
 
@@ -124,6 +125,8 @@ def duplicate_headings(body: str) -> list[tuple[str, int]]:
     """Level-2 headings (``^##\\s+…``, trailing blanks ignored) occurring more than once, in first-seen order."""
     global _HEADING_RE
     if _HEADING_RE is None:
+        import re  # lazy: importing re costs start-up time
+
         _HEADING_RE = re.compile(r"^(##" + _WS_CLASS + r"+.+?)" + _WS_CLASS + r"*$", re.M)
     counts: dict[str, int] = {}
     for m in _HEADING_RE.finditer(body):

@@ -49,9 +49,9 @@ else:  # the same tuple without typing.NamedTuple or collections.namedtuple (bot
         def __repr__(self):
             return f"ParsedId(epic={self[0]!r}, suffix={self[1]!r}, task={self[2]!r})"
 
-        epic = property(lambda self: self[0])
-        suffix = property(lambda self: self[1])
-        task = property(lambda self: self[2])
+        epic = property(lambda self: self[0], doc="The epic number N.")
+        suffix = property(lambda self: self[1], doc="The suffix after ``fn-N-`` (without its dash), or None.")
+        task = property(lambda self: self[2], doc="The task number M, or None for an epic id.")
 
 
 def _number(text: str) -> int | None:

@@ -714,22 +714,17 @@ def read_task(paths: FlowPaths, task_id: str) -> dict[str, Any] | None:
     return merge_state(task, read_state(paths, task_id))
 
 
-def _is_task_file(name: str) -> bool:
-    """`<epic>.<digits>.json` (hidden temp files excluded)."""
-    if not name.endswith(".json") or name.startswith("."):
-        return False
-    stem = name[:-5]
-    dot = stem.rfind(".")
-    return dot > 0 and stem[dot + 1:].isdigit()
-
-
 def task_ids_by_epic(paths: FlowPaths) -> dict[str, list[str]]:
     """Task ids grouped by epic id from ONE listing of `tasks/` (nothing is read); ids sorted per epic."""
     groups: dict[str, list[str]] = {}
+    # `<epic>.<digits>.json`, hidden temp files excluded; inline, as this loop sees every name in tasks/.
     for name in _listing(paths.at("tasks")):
-        if _is_task_file(name):
-            task_id = name[:-5]
-            groups.setdefault(task_id[: task_id.rfind(".")], []).append(task_id)
+        if name[-5:] != ".json" or name[0] == ".":
+            continue
+        task_id = name[:-5]
+        dot = task_id.rfind(".")
+        if dot > 0 and task_id[dot + 1:].isdigit():
+            groups.setdefault(task_id[:dot], []).append(task_id)
     for ids in groups.values():
         ids.sort()
     return groups

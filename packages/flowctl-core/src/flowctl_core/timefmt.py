@@ -93,7 +93,9 @@ _PLAIN_LAYOUTS = frozenset(
     for fraction in (b"", *(b"." + b"d" * n for n in range(1, 10)))
     for zone in (b"Z", b"+dd:dd", b"-dd:dd")
 )
-_DIGITS_AS_D = bytes.maketrans(b"0123456789", b"dddddddddd")
+# Digits become "d", the layouts' other characters stay, anything else (a "d" of the text itself too) becomes "?".
+_DIGITS_AS_D = bytes(ord("d") if chr(b).isdecimal() and b < 128 else b if chr(b) in "-T:.Z+" else ord("?")
+                     for b in range(256))
 _MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 

@@ -9,7 +9,9 @@ also before a final newline), so match_output patterns use `\\Z`.
 
 from __future__ import annotations
 
-import re
+TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
+if TYPE_CHECKING:
+    import re
 
 # `fn-12-slug.3` → `.3` (used by several filters).
 _TASK_SUFFIX = (r"\bfn-\d+(?:-[a-zA-Z0-9-]+)?(\.\d+)", r"\1")
@@ -18,7 +20,7 @@ _STATUS_MARKERS = [
     (r"^(\s*)\[skipped\]", r"\1[skip]"),
     (r"^(\s*)\[blocked\]", r"\1[blk]"),
 ]
-_ANSI = re.compile(r"\x1b\[[0-9;]*[a-zA-Z]")
+_ANSI = r"\x1b\[[0-9;]*[a-zA-Z]"
 _EPIC_PREFIX = r"^Epic (fn-\d+)(?:-[a-zA-Z0-9-]+)?:\s+"
 
 
@@ -140,10 +142,15 @@ class _Compiled:
 _compiled: dict[str, _Compiled] = {}
 
 
+_NO_PATTERNS = _Compiled(replace=[], match_output=[], strip=[], keep=[])
+
+
 def _compile(name: str) -> _Compiled:
     cached = _compiled.get(name)
     if cached is None:
         f = FILTERS[name]
+        import re  # here, not at the top: `cat`'s filter has no pattern, and re costs ~6 ms of start-up
+
         cached = _Compiled(
             replace=[(re.compile(p), r) for p, r in f.replace],
             match_output=[(re.compile(p), msg, re.compile(u) if u else None) for p, msg, u in f.match_output],
@@ -176,10 +183,13 @@ def apply_filter(name: str, text: str) -> str:
     f = FILTERS.get(name)
     if f is None:
         return text[:-1] if text.endswith("\n") else text
-    c = _compile(name)
+    c = _compile(name) if f.replace or f.match_output or f.strip or f.keep else _NO_PATTERNS
     lines = split_lines(text)
     if f.strip_ansi:
-        lines = [_ANSI.sub("", line) for line in lines]
+        import re
+
+        ansi = re.compile(_ANSI)
+        lines = [ansi.sub("", line) for line in lines]
     if c.replace:
         out = []
         for line in lines:

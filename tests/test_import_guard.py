@@ -253,9 +253,11 @@ def test_a_fallback_still_works(ws: Flowctl) -> None:
     assert proc.returncode == 2 and "No such option: --bogus" in proc.stderr
 
 
-# Hooks run around every Bash call; with nothing to do they must not build the CLI or open the store.
+# Hooks run around every Bash call; with nothing to do they must not build the CLI or open the store, nor load
+# the standard modules the fast route avoids (pathlib, importlib, re, contextlib …: the runner passes cwd as a
+# string and loads the hook module with __import__; a hook imports re only once its cheap checks found work).
 IDLE_HOOK_BANNED = ("typer", "click", "flowctl_cli.commands", "flowctl_db", "flowctl_core.json_store",
-                    "flowctl_service.queries", "flowctl_service.commands_runner", "subprocess", "typing", "json")
+                    "flowctl_service.queries", "flowctl_service.commands_runner", *SLOW_STDLIB)
 
 
 def _bash_payload(event: str, command: str) -> str:

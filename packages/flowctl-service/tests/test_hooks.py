@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,24 @@ from flowctl_service.hooks import commit_gate as cg
 from flowctl_service.hooks import ralph_guard as rg
 
 
-def ctx_for(payload: bytes, cwd: Path, env: dict[str, str] | None = None) -> HookContext:
+def ctx_for(payload: bytes, cwd: str | Path, env: dict[str, str] | None = None) -> HookContext:
     return HookContext(cwd, env or {}, lambda: payload)
+
+
+@pytest.mark.parametrize("as_type", [str, Path], ids=["str", "Path"])
+def test_context_paths_are_strings(tmp_path: Path, as_type: type) -> None:
+    """cwd may be a str or a Path; the context keeps and answers plain strings (no pathlib on the idle path)."""
+    ctx = ctx_for(b"", as_type(tmp_path), {"TMPDIR": str(tmp_path / "tmp")})
+    assert ctx.cwd == str(tmp_path) and ctx.flow_dir() is None
+    (tmp_path / ".flow").mkdir()
+    assert ctx.flow_dir() == str(tmp_path / ".flow")
+    assert ctx.temp_dir() == str(tmp_path / "tmp")
+    assert ctx_for(b"", as_type(tmp_path)).temp_dir() == "/tmp"
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    assert ctx_for(b"", as_type(tmp_path / "link")).flow_dir() is None
+    (tmp_path / "elsewhere" / ".flow").symlink_to(tmp_path / ".flow")  # a symlink to a directory counts
+    assert ctx_for(b"", as_type(tmp_path / "link")).flow_dir() == str(tmp_path / "link" / ".flow")
 
 
 @pytest.mark.parametrize("raw", [b"", b"garbage", b"[1,2]", b"null", b'"x"', b"\xff\xfe"])
@@ -101,10 +118,24 @@ def test_pass_file_is_per_repository_and_session(tmp_path: Path) -> None:
         (tmp_path / name / ".flow").mkdir(parents=True)
     env = {"TMPDIR": str(tmp_path / "tmp")}
     a, b = (ctx_for(b"", tmp_path / n, env) for n in ("a", "b"))
-    pa1 = cg.pass_file(a, tmp_path / "a" / ".flow", "s1")
-    assert pa1.parent == tmp_path / "tmp" and pa1.name.startswith("flow-commit-gate-")
-    assert pa1 != cg.pass_file(a, tmp_path / "a" / ".flow", "s2")
-    assert pa1 != cg.pass_file(b, tmp_path / "b" / ".flow", "s1")
+    pa1 = cg.pass_file(a, a.flow_dir(), "s1")
+    assert isinstance(pa1, str) and Path(pa1).parent == tmp_path / "tmp"
+    assert Path(pa1).name.startswith("flow-commit-gate-") and Path(pa1).name.endswith("-s1")
+    assert pa1 == cg.pass_file(a, tmp_path / "a" / ".flow", "s1")  # the real path names the store
+    assert pa1 != cg.pass_file(a, a.flow_dir(), "s2")
+    assert pa1 != cg.pass_file(b, b.flow_dir(), "s1")
+
+
+def test_repo_root_and_relative_paths(tmp_path: Path) -> None:
+    """Ralph's file-lock rule names files relative to the nearest directory holding `.git` (plain strings)."""
+    (tmp_path / "r" / ".git").mkdir(parents=True)
+    (tmp_path / "r" / "src").mkdir()
+    root = rg._repo_root(str(tmp_path / "r" / "src"))
+    assert root == os.path.realpath(tmp_path / "r")
+    assert rg._relative_to(os.path.join(root, "src", "a.py"), root) == "src/a.py"
+    assert rg._relative_to(str(tmp_path / "other.py"), root) == str(tmp_path / "other.py")
+    if not any((p / ".git").exists() for p in (tmp_path, *tmp_path.parents)):
+        assert rg._repo_root(str(tmp_path)) == str(tmp_path)  # no repository: cwd as given
 
 
 # -- auto-memory -------------------------------------------------------------------------------------------------

@@ -51,16 +51,14 @@ def _describe(err: Exception) -> str:
 
 def run_hook(name: str, compact: bool, dry_run: bool = False) -> int:
     """Run hook `name` in the current directory; print its answer and return its exit code (0 or 2)."""
-    import importlib
-    from pathlib import Path
-
     from flowctl_service.hooks import HookContext, Outcome
 
     module_name, function, lock_seconds = HOOKS[name]
     _bounded_lock_timeout(lock_seconds)
     try:
-        ctx = HookContext(Path(os.getcwd()), os.environ, _read_stdin, dry_run=dry_run)
-        handler = getattr(importlib.import_module(f"flowctl_service.hooks.{module_name}"), function)
+        ctx = HookContext(os.getcwd(), os.environ, _read_stdin, dry_run=dry_run)
+        # __import__ with a fromlist returns the module itself; importlib (and pathlib) would cost start-up time
+        handler = getattr(__import__(f"flowctl_service.hooks.{module_name}", fromlist=[function]), function)
         outcome = handler(ctx)
     except Exception as err:  # noqa: BLE001 - the hook's own fault must never block or break the agent
         outcome = Outcome(stderr=f"flowctl hook {name}: {_describe(err)} (allowed; the hook did not run)\n")

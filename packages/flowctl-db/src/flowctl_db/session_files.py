@@ -6,15 +6,17 @@ reader that finds a missing or unreadable file gets None: these files only cache
 
 from __future__ import annotations
 
-import contextlib
 import os
-from pathlib import Path
 
 from flowctl_core.errors import StoreIOError
 from flowctl_core.json_store import append_line, atomic_write
 
+TYPE_CHECKING = False  # typing and pathlib stay unloaded: hooks call these on their every-call paths
+if TYPE_CHECKING:
+    PathLike = str | os.PathLike[str]
 
-def read_text(path: Path, limit: int = 1 << 20) -> str | None:
+
+def read_text(path: PathLike, limit: int = 1 << 20) -> str | None:
     """The file's text (at most `limit` bytes, undecodable bytes replaced), or None when it cannot be read."""
     try:
         with open(path, "rb") as f:
@@ -23,14 +25,14 @@ def read_text(path: Path, limit: int = 1 << 20) -> str | None:
         return None
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(path: PathLike, text: str) -> None:
     """Replace the file atomically; its directory must exist (no directory is created outside `.flow/`)."""
-    if not os.path.isdir(path.parent):
+    if not os.path.isdir(os.path.dirname(path) or "."):
         raise StoreIOError(f"IO error: {path}: directory does not exist")
     atomic_write(path, text)
 
 
-def age_seconds(path: Path, now: float) -> float | None:
+def age_seconds(path: PathLike, now: float) -> float | None:
     """Seconds since the file was last modified, or None when it does not exist."""
     try:
         return now - os.stat(path).st_mtime
@@ -38,7 +40,7 @@ def age_seconds(path: Path, now: float) -> float | None:
         return None
 
 
-def remove(path: Path) -> bool:
+def remove(path: PathLike) -> bool:
     """Delete the file if it is there; return whether it was."""
     try:
         os.unlink(path)
@@ -47,11 +49,13 @@ def remove(path: Path) -> bool:
         return False
 
 
-def append_log(path: Path, line: str, rotate_at: int = 1 << 20) -> None:
+def append_log(path: PathLike, line: str, rotate_at: int = 1 << 20) -> None:
     """Append one line to a debug log (its directory must exist); a log over `rotate_at` bytes becomes `<name>.1`."""
-    if not os.path.isdir(path.parent):
+    if not os.path.isdir(os.path.dirname(path) or "."):
         raise StoreIOError(f"IO error: {path}: directory does not exist")
-    with contextlib.suppress(OSError):
+    try:
         if os.stat(path).st_size > rotate_at:
-            os.replace(path, path.with_name(path.name + ".1"))
+            os.replace(path, os.fspath(path) + ".1")
+    except OSError:
+        pass
     append_line(path, line)

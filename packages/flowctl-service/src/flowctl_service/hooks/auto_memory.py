@@ -9,9 +9,10 @@ are read; cuts never split a character; entries go where `memory list/search/inj
 
 from __future__ import annotations
 
-from typing import Any
+from . import TYPE_CHECKING, HookContext, Outcome, find_program, text_at
 
-from . import HookContext, Outcome, find_program, text_at
+if TYPE_CHECKING:
+    from typing import Any
 
 GEMINI_TIMEOUT_SECONDS = 10.0  # the Stop hook's budget in hooks.json is 45 s
 MIN_TEXT_BYTES = 200

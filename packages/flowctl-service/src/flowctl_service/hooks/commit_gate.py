@@ -9,7 +9,7 @@ with a deny decision on stdout; and PostToolUse removes the plugin wrapper's sha
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from . import HookContext, Outcome, deny, response_text, session_key, text_at
 
@@ -63,25 +63,23 @@ def guard_passed(text: str) -> bool:
     return passed or "nothing to run" in lower or "no stack detected" in lower
 
 
-def pass_file(ctx: HookContext, flow: Path, session: str) -> Path:
+def pass_file(ctx: HookContext, flow: str, session: str) -> str:
     """`$TMPDIR/flow-commit-gate-<md5 of the real .flow path>-<session>`."""
     import hashlib
-    import os
 
     digest = hashlib.md5(os.path.realpath(flow).encode("utf-8", "surrogatepass")).hexdigest()
-    return ctx.temp_dir() / f"flow-commit-gate-{digest}-{session_key(session or 'unknown')}"
+    return os.path.join(ctx.temp_dir(), f"flow-commit-gate-{digest}-{session_key(session or 'unknown')}")
 
 
 def _forget_wrapper_throttle(ctx: HookContext) -> None:
     # The plugin wrapper's file, not one of ours: a plain unlink keeps store code off this every-Bash-call path.
-    import contextlib
-    import os
+    try:
+        os.unlink(os.path.join(ctx.temp_dir(), WRAPPER_THROTTLE_FILE))
+    except OSError:
+        pass
 
-    with contextlib.suppress(OSError):
-        os.unlink(ctx.temp_dir() / WRAPPER_THROTTLE_FILE)
 
-
-def _task_in_progress(flow: Path) -> bool:
+def _task_in_progress(flow: str) -> bool:
     """Some task of this `.flow` is in progress (what `tasks --json` would show, stopping at the first)."""
     from flowctl_db import FlowStore
 

@@ -7,11 +7,12 @@ functions are called in-process, with the payloads those children print in compa
 
 from __future__ import annotations
 
-from typing import Any
-
 from flowctl_core.errors import FlowError
 
-from . import HookContext, Outcome, dumps, text_at
+from . import TYPE_CHECKING, HookContext, Outcome, dumps, text_at
+
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def pre_compact(ctx: HookContext) -> Outcome:

@@ -9,8 +9,6 @@ only as a flag of its own; PreToolUse blocks also answer with a deny decision on
 from __future__ import annotations
 
 import os
-import re
-from pathlib import Path
 
 from . import (
     TYPE_CHECKING,
@@ -29,7 +27,8 @@ if TYPE_CHECKING:
 
 PROTECTED_SUFFIXES = ("ralph-guard.py", "ralph-guard", "flowctl", "/hooks/hooks.json", "/flowctl/")
 LOG_MAX_BYTES = 1_048_576
-# Patterns are compiled on use (re's own cache): outside Ralph mode this module must cost nothing but its import.
+# Outside Ralph mode this module must cost nothing but its import: `re` is imported, and patterns compiled (re's
+# own cache), inside the functions that use them; paths are plain strings (no pathlib).
 _VERDICT = r"<verdict>(SHIP|NEEDS_WORK|MAJOR_RETHINK)</verdict>"
 _RECEIPT_ID = r"(?:-[a-z0-9][a-z0-9-]*[a-z0-9]|-[a-z0-9]{1,3})?"
 _RECEIPT_NAMES = (
@@ -71,12 +70,16 @@ def _dispatch(guard: _Guard) -> Outcome:
 
 def normalize_command(command: str) -> str:
     """Tabs to spaces, empty quote pairs removed, runs of spaces collapsed, trimmed."""
+    import re
+
     text = command.replace("\t", " ").replace('""', "").replace("''", "")
     return re.sub(r" {2,}", " ", text).strip()
 
 
 def parse_receipt_path(receipt_path: str) -> tuple[str, str]:
     """(receipt type, epic or task id) from the receipt file name; (`impl_review`, `UNKNOWN`) otherwise."""
+    import re
+
     name = os.path.basename(receipt_path.rstrip("/"))
     for pattern, kind in _RECEIPT_NAMES:
         m = re.match(pattern, name)
@@ -90,6 +93,8 @@ def is_receipt_write(command: str, receipt_path: str) -> bool:
     receipt_dir = os.path.dirname(receipt_path)
     if not receipt_dir:
         return False
+    import re
+
     return bool(re.search(r">\s*['\"]?" + re.escape(receipt_dir), command)
                 or re.search(r">\s*['\"]?.*receipts/.*\.json", command)
                 or re.search(r"(?i)cat\s*>\s*.*receipt", command))
@@ -133,14 +138,14 @@ class _Guard:
         self.command = normalize_command(text_at(self.data, "tool_input", "command"))
         self.receipt_path = self.env.get("REVIEW_RECEIPT_PATH", "")
         run_dir = self.env.get("RUN_DIR", "")
-        self.run_dir = Path(run_dir) if run_dir and os.path.isdir(run_dir) else None
+        self.run_dir = run_dir if run_dir and os.path.isdir(run_dir) else None
         self.stem = f"ralph-guard-{repo_key(ctx.cwd)}-{session_key(self.session)}"
         self.log_lines: list[str] = []
 
     # -- files ---------------------------------------------------------------------------------------------
-    def state_file(self) -> Path:
+    def state_file(self) -> str:
         """`<RUN_DIR or TMPDIR>/ralph-guard-<repo>-<session>.json`."""
-        return (self.run_dir or self.ctx.temp_dir()) / f"{self.stem}.json"
+        return os.path.join(self.run_dir or self.ctx.temp_dir(), f"{self.stem}.json")
 
     def log(self, line: str) -> None:
         """Note a debug line; `flush_log` writes this call's lines at once."""
@@ -153,7 +158,8 @@ class _Guard:
 
         if self.ctx.dry_run or not self.log_lines:
             return
-        path = self.run_dir / "guard-debug.log" if self.run_dir else self.ctx.temp_dir() / f"{self.stem}.log"
+        path = (os.path.join(self.run_dir, "guard-debug.log") if self.run_dir
+                else os.path.join(self.ctx.temp_dir(), f"{self.stem}.log"))
         try:  # one append (one fsync) per call, not one per line
             session_files.append_log(path, "\n".join(self.log_lines), LOG_MAX_BYTES)
         except (FlowError, OSError):
@@ -201,14 +207,14 @@ class _Guard:
         if self.env.get("FLOW_TEAMS") != "1" or not path or not task:
             return None
         root = _repo_root(self.ctx.cwd)
-        if not os.path.isdir(root / ".flow"):
+        if not os.path.isdir(os.path.join(root, ".flow")):
             return None
         from flowctl_db import FlowStore
 
         from .. import file_locks
 
         rel = _relative_to(path, root)
-        store = FlowStore(root / ".flow")
+        store = FlowStore(os.path.join(root, ".flow"))
         if self.ctx.dry_run:  # look, do not take: other tasks' write locks on the file
             holders = file_locks.lock_check(store, rel).get("locks") or []
             others = [h["task_id"] for h in holders if h.get("task_id") != task]
@@ -229,6 +235,8 @@ class _Guard:
         return deny(reason) if reason else Outcome()
 
     def _pre_reason(self) -> str | None:
+        import re
+
         cmd = self.command
         if "chat-send" in cmd:
             if re.search(r"chat-send.*--json", cmd):
@@ -267,6 +275,8 @@ class _Guard:
         return None
 
     def _receipt_reason(self, cmd: str) -> str | None:
+        import re
+
         state = self.load_state()
         if not state.chat_send_succeeded and not state.codex_review_succeeded:
             return ("BLOCKED: Cannot write receipt before review completes. You must run 'flowctl rp chat-send' or "
@@ -291,6 +301,8 @@ class _Guard:
     # -- PostToolUse (Bash) ----------------------------------------------------------------------------------
     def post_bash(self) -> Outcome:
         """Track reviews, done calls and receipt writes; answer with a hint or a block decision when due."""
+        import re
+
         cmd, text = self.command, response_text(self.data)
         state = self.load_state()
         changed = False
@@ -399,32 +411,35 @@ def _context(text: str) -> Outcome:
     return json_answer({"hookSpecificOutput": {"hookEventName": "PostToolUse", "additionalContext": text}})
 
 
-def _memory_enabled(cwd: Path) -> bool:
+def _memory_enabled(cwd: str) -> bool:
     """`memory.enabled` is boolean true in `<cwd>/.flow/config.json` (unreadable → false, like the reference)."""
-    if not os.path.isdir(cwd / ".flow"):
+    flow = os.path.join(cwd, ".flow")
+    if not os.path.isdir(flow):
         return False
     from flowctl_core.errors import FlowError
     from flowctl_db import FlowStore
 
     try:
-        memory = FlowStore(cwd / ".flow").config.read().get("memory")
+        memory = FlowStore(flow).config.read().get("memory")
     except FlowError:
         return False
     return isinstance(memory, dict) and memory.get("enabled") is True
 
 
-def _repo_root(cwd: Path) -> Path:
+def _repo_root(cwd: str) -> str:
     """The nearest directory holding `.git` (what `git rev-parse --show-toplevel` names), else cwd."""
-    here = Path(os.path.realpath(cwd))
-    for candidate in (here, *here.parents):
-        if os.path.exists(candidate / ".git"):
-            return candidate
-    return Path(cwd)
+    here = os.path.realpath(cwd)
+    while not os.path.exists(os.path.join(here, ".git")):
+        parent = os.path.dirname(here)
+        if parent == here:  # past the file system's root
+            return cwd
+        here = parent
+    return here
 
 
-def _relative_to(path: str, root: Path) -> str:
+def _relative_to(path: str, root: str) -> str:
     """`path` relative to the repository root when it lies inside it, else unchanged."""
-    for base in (str(root), os.path.realpath(root)):
+    for base in (root, os.path.realpath(root)):
         prefix = base.rstrip("/") + "/"
         for candidate in (path, os.path.realpath(path) if os.path.isabs(path) else path):
             if candidate.startswith(prefix):

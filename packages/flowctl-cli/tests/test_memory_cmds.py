@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -182,6 +183,16 @@ def test_search(mem):
 def test_search_invalid_regex_is_a_clear_error(mem, pattern):
     run = mem.fail("memory", "search", pattern, "--json")
     assert run.out == "" and run.error.startswith("Invalid regex pattern: ") and "Traceback" not in run.err
+
+
+def test_a_backtracking_search_gives_up_with_a_clear_error(mem):
+    """`(a+)+$` on 40 a's would backtrack for hours in Python's re; the search stops after SEARCH_SECONDS."""
+    mem.ok("memory", "add", "pitfall", "a" * 40 + "!")
+    started = time.monotonic()
+    run = mem.fail("memory", "search", "(a+)+$", "--json")
+    assert time.monotonic() - started < 20
+    assert run.out == "" and "Traceback" not in run.err
+    assert run.error.startswith("Invalid regex pattern: the search gave up after 3 s; the pattern backtracks")
 
 
 def test_inject_levels_refs_and_plain(mem):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -304,6 +305,31 @@ def test_search(store):
 def test_search_rejects_invalid_regexes_clearly(store, pattern):
     with pytest.raises(InvalidInputError, match="^Invalid regex pattern: "):
         memory.search(store, pattern)
+
+
+def test_a_backtracking_pattern_is_stopped_not_left_to_run_for_hours(store, monkeypatch):
+    add(store, "pitfall", "a" * 40 + "!")  # (a+)+$ tries every split of 40 a's: 2**40 ways
+    monkeypatch.setattr(memory, "SEARCH_SECONDS", 0.3)
+    started = time.monotonic()
+    with pytest.raises(InvalidInputError, match=r"^Invalid regex pattern: the search gave up after 0\.3 s"):
+        memory.search(store, "(a+)+$")
+    assert time.monotonic() - started < 5
+    import signal
+
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # the timer is off again
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL  # and the previous handler back
+    assert [m["id"] for m in memory.search(store, "a+!")["matches"]] == [1]  # a normal search still answers
+
+
+def test_a_search_outside_the_main_thread_runs_without_a_deadline(store):
+    import threading
+
+    add(store, "pitfall", "Retry budget")
+    found = []
+    worker = threading.Thread(target=lambda: found.append(memory.search(store, "retry")["count"]))
+    worker.start()
+    worker.join()
+    assert found == [1]
 
 
 # -- inject ------------------------------------------------------------------------------------------------

@@ -397,6 +397,48 @@ def compile_pattern(pattern: str) -> Any:
         raise InvalidInputError(f"Invalid regex pattern: {err}") from err
 
 
+# Python's re backtracks (Rust's regex, the reference's, runs in linear time): a pattern such as `(a+)+$` can take
+# hours on one line. A search is stopped after this many seconds; a real one over 10,000 entries takes well under 1.
+SEARCH_SECONDS = 3.0
+
+
+class _SearchTimedOut(Exception):
+    """The search ran past SEARCH_SECONDS."""
+
+
+def _time_out(signum: int, frame: object) -> None:
+    raise _SearchTimedOut
+
+
+class _Deadline:
+    """`with _Deadline(s):` raises _SearchTimedOut in the block after `s` seconds (SIGALRM: re checks signals while
+    it matches). Only the main thread can take signals: elsewhere, and without setitimer, there is no limit."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.previous: Any = None
+        self.armed = False
+
+    def __enter__(self) -> None:
+        import signal
+
+        if not hasattr(signal, "setitimer"):
+            return
+        try:
+            self.previous = signal.signal(signal.SIGALRM, _time_out)
+        except ValueError:  # not the main thread
+            return
+        self.armed = True
+        signal.setitimer(signal.ITIMER_REAL, self.seconds)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.armed:
+            import signal
+
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, self.previous)
+
+
 def search(store: FlowStore, pattern: str, module: str | None = None, entry_type: str | None = None,
            severity: str | None = None, track: str | None = None) -> dict[str, Any]:
     """`memory search`: exact filters, then a case-insensitive regex over summary, tags, then content."""
@@ -404,6 +446,18 @@ def search(store: FlowStore, pattern: str, module: str | None = None, entry_type
     regex = compile_pattern(pattern)
     filters = [(key, want) for key, want in (("type", _normalized_filter(entry_type)), ("module", module),
                                              ("severity", severity), ("track", track)) if want is not None]
+    try:
+        with _Deadline(SEARCH_SECONDS):
+            matches = _matching(store, regex, filters)
+    except _SearchTimedOut:
+        raise InvalidInputError(
+            f"Invalid regex pattern: the search gave up after {SEARCH_SECONDS:g} s; the pattern backtracks too much "
+            "(nested repetition such as (a+)+ or (.*)*)") from None
+    return {"count": len(matches), "matches": matches, "pattern": pattern}
+
+
+def _matching(store: FlowStore, regex: Any, filters: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The entries that pass the filters and whose summary, a tag or content the regex finds."""
     matches = []
     search_text = regex.search
     content_of = store.memory.content
@@ -424,7 +478,7 @@ def search(store: FlowStore, pattern: str, module: str | None = None, entry_type
             item = {"content": content, "id": e.get("id"), "summary": summary, "tags": e.get("tags", []),
                     "type": e.get("type")}
             matches.append(_structured(e, item))
-    return {"count": len(matches), "matches": matches, "pattern": pattern}
+    return matches
 
 
 def search_text(data: dict[str, Any]) -> str:

@@ -144,6 +144,21 @@ def test_write_epic_and_task_definition_refuse_corrupt_targets(paths):
     assert task_path.read_text() == ""
 
 
+@pytest.mark.parametrize(("content", "reason"), [
+    (b'{"a": ' + b"9" * 5000 + b"}", "number out of range (more than 4300 digits)"),
+    (b'{"a": "\xff"}', "not valid UTF-8"),
+    (b"[" * 100_000, "recursion limit exceeded"),
+    (b'{"a": 1,}', "trailing comma at line 1 column 9"),
+])
+def test_a_record_that_does_not_parse_is_reported_by_name(tmp_path, content, reason):
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    with pytest.raises(CorruptFileError) as caught:
+        JS.load_json(path)
+    assert str(path) in str(caught.value) and reason in str(caught.value)
+    assert path.read_bytes() == content
+
+
 def test_list_functions_raise_on_a_corrupt_file(paths):
     JS.write_epic(paths, {"id": "fn-1-a", "title": "A"})
     (paths.epics / "fn-2-b.json").write_text('{"id": "fn-2-b", "title": 7}')

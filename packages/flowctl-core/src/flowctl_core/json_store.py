@@ -100,6 +100,8 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
         raise CorruptFileError(path, f"not valid UTF-8 ({err.reason})") from err
     except RecursionError as err:  # a hand-made `[[[[…` thousands deep
         raise CorruptFileError(path, "recursion limit exceeded (nested too deeply)") from err
+    except ValueError as err:  # an integer of more than 4,300 digits, which int() refuses
+        raise CorruptFileError(path, "number out of range (more than 4300 digits)") from err
 
 
 def load_json(path: PathLike) -> Any:

@@ -288,6 +288,28 @@ def test_negative_enormous_and_non_finite_numbers(ws: Flowctl) -> None:
     assert tree(ws.cwd.parent) == outside
 
 
+def test_an_integer_too_long_to_convert_is_a_clear_error_everywhere_json_is_read(ws: Flowctl) -> None:
+    """int() refuses more than 4,300 digits: every JSON reader words it as serde does, never an internal error."""
+    huge = "9" * 5000
+    state = ws.flow / ".state" / "tasks" / f"{T1}.state.json"
+    before = state.read_bytes()
+    assert assert_clean(ws("done", T1, "--evidence-json", '{"extra": ' + huge + "}", "--json")) == (
+        "validation error: Evidence JSON invalid: number out of range (more than 4300 digits)")
+    assert state.read_bytes() == before
+    (ws.cwd / "epics.json").write_text('{"epics": [' + huge + "]}")
+    assert assert_clean(ws("next", "--epics-file", "epics.json", "--json")) == (
+        "Epics file invalid JSON: number out of range (more than 4300 digits)")
+    (ws.cwd / "receipt.json").write_text('{"mode": ' + huge + "}")
+    assert assert_clean(ws("review-backend", "--compare", "receipt.json", "--json")) == (
+        "Invalid receipt JSON: receipt.json: number out of range (more than 4300 digits)")
+    (ws.cwd / "review.txt").write_text("<findings>[" + huge + "]</findings>")
+    assert ws.ok("parse-findings", "--file", "review.txt", "--json")["warnings"] == [
+        "Failed to parse findings JSON: number out of range (more than 4300 digits)"]
+    state.write_text('{"status": "todo", "retry": ' + huge + "}")
+    assert assert_clean(ws("show", T1, "--json")) == (
+        f"Corrupt file {state}: number out of range (more than 4300 digits)")
+
+
 # ── empty strings ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 

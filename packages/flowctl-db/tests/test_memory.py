@@ -122,6 +122,7 @@ def test_index_parse_skips_blank_lines_and_keeps_order(flow):
     (b'{"x":"\n"}\n', 1),                       # a value split over two lines
     (b'{"x":[1\n2]},{"y":1}\n', 1),
     (b'{"id":1}\n' + b"[" * 100000 + b"\n", 2),  # nested too deeply for the parser
+    (b'{"id":1}\n{"id":' + b"9" * 5000 + b"}\n", 2),  # a number int() refuses
     (b'null\n', 1),
 ])
 def test_index_lines_that_are_not_objects_are_corrupt(flow, data, line):

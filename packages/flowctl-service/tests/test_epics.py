@@ -390,6 +390,15 @@ def test_rename_moves_everything_carrying_the_epic_id(store):
         f"  Updated deps in: {other}"]
 
 
+def test_rename_moves_a_receipt_json_cannot_read_verbatim(store):
+    old = create(store, "Huge")
+    store.paths.reviews.mkdir(exist_ok=True)
+    text = '{"id": "' + old + '", "n": ' + "9" * 5000 + "}"  # a number int() refuses
+    (store.paths.reviews / f"epic-audit-{old}-20260101T000000Z.json").write_text(text)
+    new = epic_rename.rename(store, old, "Huge two")["new_id"]
+    assert (store.paths.reviews / f"epic-audit-{new}-20260101T000000Z.json").read_text() == text
+
+
 def test_rename_of_an_archived_epic_moves_its_archive(store):
     old = create(store, "Old")
     epics.close(store, old)

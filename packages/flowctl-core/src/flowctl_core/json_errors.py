@@ -44,6 +44,17 @@ def _end(doc: str) -> tuple[int, int]:
     return len(lines), len(lines[-1])
 
 
+def parse_problem(err: ValueError) -> str:
+    """Why `json.loads` refused a text, worded as serde_json: its syntax error, or a number too long to convert.
+
+    Besides JSONDecodeError, the only ValueError json raises for a text is int()'s refusal of more than 4,300 digits
+    (serde_json reports such a number as out of range).
+    """
+    if isinstance(err, json.JSONDecodeError):
+        return serde_message(err)
+    return "number out of range (more than 4300 digits)"
+
+
 def serde_message(err: json.JSONDecodeError) -> str:
     """`<what> at line L column C` as serde_json reports the same syntax error."""
     doc, pos, msg = err.doc, err.pos, err.msg

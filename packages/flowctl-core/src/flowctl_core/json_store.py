@@ -93,15 +93,13 @@ def parse_json_bytes(data: bytes, path: object) -> Any:
     """Parse JSON bytes; raise CorruptFileError naming `path` when they do not parse."""
     try:
         return json_text.loads(data)
-    except json_text.DecodeError as err:
-        from .json_errors import serde_message
-        raise CorruptFileError(path, serde_message(err)) from err
     except UnicodeDecodeError as err:
         raise CorruptFileError(path, f"not valid UTF-8 ({err.reason})") from err
     except RecursionError as err:  # a hand-made `[[[[…` thousands deep
         raise CorruptFileError(path, "recursion limit exceeded (nested too deeply)") from err
-    except ValueError as err:  # an integer of more than 4,300 digits, which int() refuses
-        raise CorruptFileError(path, "number out of range (more than 4300 digits)") from err
+    except ValueError as err:  # a syntax error, or a number int() refuses
+        from .json_errors import parse_problem
+        raise CorruptFileError(path, parse_problem(err)) from err
 
 
 def load_json(path: PathLike) -> Any:

@@ -13,10 +13,7 @@ import _json
 
 TYPE_CHECKING = False  # not typing.TYPE_CHECKING: importing typing costs start-up time (docs/architecture.md)
 if TYPE_CHECKING:
-    from json import JSONDecodeError
     from typing import Any
-
-    DecodeError = JSONDecodeError  # at run time `__getattr__` (below) imports json when it is asked for
 
 _WHITESPACE = " \t\n\r"  # json's insignificant whitespace
 
@@ -134,12 +131,3 @@ def _pretty(value: Any, newline: str, out: list[str], sort_keys: bool) -> None:
         out.append(newline + "}")
     else:
         raise _Unsupported  # tuples, subclasses, other types: json converts or refuses them
-
-
-def __getattr__(name: str) -> Any:
-    """`DecodeError` is json.JSONDecodeError, imported only when an `except` clause asks for it."""
-    if name == "DecodeError":
-        import json
-
-        return json.JSONDecodeError
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -66,7 +66,7 @@ def parse_index(data: bytes, path: object) -> list[dict[str, Any]]:
         if first < stop:
             try:
                 value, end = scan(text, first)
-            except (StopIteration, json.JSONDecodeError, RecursionError):
+            except (StopIteration, ValueError, RecursionError):  # ValueError: a syntax error, or int() refusing a number
                 value, end = None, -1
             if end < 0 or end > stop or text[end:stop].strip() or not isinstance(value, dict):
                 raise CorruptFileError(path, f"line {text.count(chr(10), 0, start) + 1} is not a JSON object")

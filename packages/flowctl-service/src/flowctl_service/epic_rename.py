@@ -268,7 +268,7 @@ def _renamed_receipt(rn: _Renamer, name: str, text: str) -> str:
         return text
     try:
         value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON (or a number int() refuses)
         return text
     renamed = rn.value(value)
     return text if renamed == value else _json_text(renamed, text, sort_keys=False)
@@ -278,7 +278,7 @@ def _renamed_checkpoint(rn: _Renamer, text: str, title: str) -> str:
     """A checkpoint with the epic (id, title, spec path) and its tasks renamed; verbatim when not parseable."""
     try:
         value = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
+    except (ValueError, RecursionError):  # not JSON (or a number int() refuses)
         return text
     renamed = rn.value(value)
     if isinstance(renamed, dict) and isinstance(renamed.get("epic"), dict):

@@ -51,12 +51,12 @@ def extract(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         return [], warnings
     try:
         items = json.loads(drop_trailing_commas(raw), parse_constant=_no_constant)
-    except json.JSONDecodeError as err:
-        from flowctl_core.json_errors import serde_message
-        warnings.append(f"Failed to parse findings JSON: {serde_message(err)}")
-        return [], warnings
     except RecursionError:
         warnings.append("Failed to parse findings JSON: recursion limit exceeded")
+        return [], warnings
+    except ValueError as err:  # a syntax error (NaN included, see _no_constant), or a number int() refuses
+        from flowctl_core.json_errors import parse_problem
+        warnings.append(f"Failed to parse findings JSON: {parse_problem(err)}")
         return [], warnings
     if not isinstance(items, list):
         warnings.append("Findings JSON is not a list")

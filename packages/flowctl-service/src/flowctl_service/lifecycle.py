@@ -204,11 +204,11 @@ def _read_user_file(path: str, what: str) -> str:
 def _parse_evidence_text(raw: str, what: str) -> Any:
     try:
         return json_text.loads(raw)
-    except json_text.DecodeError as err:
-        from flowctl_core.json_errors import serde_message
-        raise InvalidInputError(f"validation error: {what}: {serde_message(err)}") from err
     except RecursionError as err:
         raise InvalidInputError(f"validation error: {what}: recursion limit exceeded") from err
+    except ValueError as err:  # a syntax error, or a number int() refuses
+        from flowctl_core.json_errors import parse_problem
+        raise InvalidInputError(f"validation error: {what}: {parse_problem(err)}") from err
 
 
 def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str, Any]:

@@ -59,12 +59,11 @@ def _receipt_summary(label: str, text: str) -> dict[str, Any]:
 
     try:
         receipt = json.loads(text)
-    except json.JSONDecodeError as err:
-        from flowctl_core.json_errors import serde_message
-        raise InvalidInputError(
-            f"Invalid receipt JSON: {label}: {serde_message(err)}") from err
     except RecursionError as err:
         raise InvalidInputError(f"Invalid receipt JSON: {label}: recursion limit exceeded") from err
+    except ValueError as err:  # a syntax error, or a number int() refuses
+        from flowctl_core.json_errors import parse_problem
+        raise InvalidInputError(f"Invalid receipt JSON: {label}: {parse_problem(err)}") from err
     if not isinstance(receipt, dict):
         receipt = {}
 

@@ -124,12 +124,11 @@ def read_epics_file(path: str) -> list[str]:
         raise InvalidInputError(f"Cannot read epics file: {os_error_text(err)}") from err
     try:
         data = json_text.loads(content)
-    except json_text.DecodeError as err:
-        from flowctl_core.json_errors import serde_message
-        raise InvalidInputError(
-            f"Epics file invalid JSON: {serde_message(err)}") from err
     except RecursionError as err:
         raise InvalidInputError("Epics file invalid JSON: recursion limit exceeded") from err
+    except ValueError as err:  # a syntax error, or a number int() refuses
+        from flowctl_core.json_errors import parse_problem
+        raise InvalidInputError(f"Epics file invalid JSON: {parse_problem(err)}") from err
     epics = data.get("epics") if isinstance(data, dict) else None
     if not isinstance(epics, list):
         raise InvalidInputError("Epics file must be JSON with key 'epics' as a list")

@@ -12,7 +12,7 @@ from flowctl_db.typed import TypedStore
 from flowctl_service import applier
 
 STAMP = "2026-12-05T10:00:00.123456789+00:00"
-NOT_TYPED = {".lock", ".state/events.jsonl", "config.json", "meta.json"}  # files the façade does not write
+NOT_TYPED = {".lock", ".state/events.jsonl"}  # files the replay does not write (the lock; events: see the next test)
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -22,7 +22,8 @@ def tree(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture
 def cli_flow(initialized_flowctl) -> Path:
-    """A workspace written by the CLI: an epic, two tasks (one started), gaps, an approval and file locks."""
+    """A workspace written by the CLI: an epic, two tasks (one started), gaps, an approval, file locks, a config
+    change, pipeline and worker-phase progress."""
     f = initialized_flowctl
     epic = f.ok("epic", "create", "--title", "Typed paths", "--json")["id"]
     f.ok("task", "create", "--epic", epic, "--title", "One", "--json")
@@ -36,6 +37,10 @@ def cli_flow(initialized_flowctl) -> Path:
          "--json")
     f.ok("lock", "--task", f"{epic}.1", "--files", "a.py,b.py", "--json")
     f.ok("lock", "--task", f"{epic}.2", "--files", "c.py", "--mode", "read", "--json")
+    f.ok("config", "set", "memory.enabled", "false", "--json")
+    f.ok("phase", "next", "--epic", epic, "--json")
+    f.ok("phase", "done", "--epic", epic, "--phase", "plan", "--json")
+    f.ok("worker-phase", "done", "--task", f"{epic}.1", "--phase", "1", "--json")
     return f.flow.resolve()
 
 
@@ -55,6 +60,12 @@ def _replay(source: TypedStore, target: TypedStore) -> None:
     for approval in source.approvals():  # one approval here: "newest first" is also the file order
         target.save_approval(approval)
     target.save_locks(source.locks(include_stale=True))  # the CLI's holders have exited: their locks are stale
+    meta = source.meta()
+    assert meta is not None
+    target.save_meta(meta)
+    target.save_config(source.config())
+    target.save_pipeline(source.pipeline())
+    target.save_worker_phases(source.worker_phases())
 
 
 def test_typed_replay_of_a_cli_workspace_writes_the_cli_bytes(cli_flow, tmp_path):
@@ -62,7 +73,9 @@ def test_typed_replay_of_a_cli_workspace_writes_the_cli_bytes(cli_flow, tmp_path
     target = TypedStore(FlowStore(tmp_path / "typed" / ".flow"), log_mutations=False)
     _replay(source, target)
     cli_files = {k: v for k, v in tree(cli_flow).items() if k not in NOT_TYPED}
-    assert {".state/approvals.json", ".state/locks.json"} <= set(cli_files)
+    assert {".state/approvals.json", ".state/locks.json", "config.json", "meta.json", ".state/pipeline.json",
+            ".state/phases.json"} <= set(cli_files)
+    assert b'"enabled": false' in cli_files["config.json"] and b"plan_review" in cli_files[".state/pipeline.json"]
     assert any(name.startswith("gaps/") for name in cli_files)
     typed_files = {k: v for k, v in tree(target.store.flow_dir).items() if k != ".lock"}
     assert typed_files == cli_files
@@ -89,6 +102,9 @@ def test_typed_writes_and_the_applier_write_identical_trees_with_events(cli_flow
         batch.push(changes.put("gaps", epic["id"], source.gaps.read(epic["id"])))
     batch.push(changes.put("approvals", "", source.approvals.read_raw()))
     batch.push(changes.put("locks", "", source.locks.list(include_stale=True)))
+    batch.push(changes.put("meta", "", source.meta.read())).push(changes.put("config", "", source.config.read()))
+    batch.push(changes.put("pipeline", "", source.pipeline.read_all()))
+    batch.push(changes.put("phases", "", source.phases.read_all()))
     with dict_store.lock():
         applier.commit(dict_store, batch, "dev@example.com")
 

@@ -65,3 +65,23 @@ def test_aux_stores_as_models(tmp_path):
     assert [g.to_disk() for g in gaps] == flow.gaps.read(EPIC)
     kinds = {type(e).__name__ for e in typed.events()}
     assert {"MutationEvent", "LifecycleEvent", "DecisionEvent"} <= kinds
+
+
+def test_workspace_documents_as_models(tmp_path):
+    flow = FlowStore(tmp_path / ".flow")
+    flow.ensure_dirs()
+    typed = TypedStore(flow)
+    # a workspace without them: the defaults `init` writes, no meta, no progress
+    assert typed.config().to_disk() == json.loads(E.CONFIG_DEFAULT) and typed.meta() is None
+    assert typed.pipeline().root == {} and typed.worker_phases().root == {}
+    flow.paths.config.write_text(E.CONFIG_DEFAULT)
+    flow.paths.meta.write_text(E.META)
+    flow.paths.pipeline.write_text(E.PIPELINE)
+    flow.paths.phases.write_text(E.PHASES)
+    config, meta = typed.config(), typed.meta()
+    assert config.memory.enabled is True and config.review.backend is None and config.plan_sync.cross_epic is False
+    assert meta is not None and meta.next_epic == 1
+    assert typed.pipeline().root == {EPIC: "work", "fn-4-billing": "plan"}
+    assert typed.worker_phases().root == {TASK: ["1", "2", "5"]}
+    flow.paths.pipeline.write_text('{"fn-4-billing": 7, "fn-5-x": "close"}')  # a non-string value is no entry
+    assert typed.pipeline().root == {"fn-5-x": "close"}

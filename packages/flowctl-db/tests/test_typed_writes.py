@@ -33,6 +33,10 @@ def records() -> dict[str, object]:
         "gaps": json.loads(E.GAPS),
         "approvals": json.loads(E.APPROVALS),
         "locks": json.loads(E.LOCKS),
+        "config": {**json.loads(E.CONFIG_DEFAULT), "max_retries": 3, "notifications": {"slack": None}},
+        "meta": json.loads(E.META),
+        "pipeline": json.loads(E.PIPELINE),
+        "phases": json.loads(E.PHASES),
     }
 
 
@@ -50,6 +54,10 @@ def write_dict_path(store: FlowStore) -> None:
         store.gaps.put(EPIC, r["gaps"])
         store.approvals.put("", r["approvals"])
         store.locks.put("", r["locks"])
+        store.config.put("", r["config"])
+        store.meta.put("", r["meta"])
+        store.pipeline.put("", r["pipeline"])
+        store.phases.put("", r["phases"])
 
 
 def write_typed_path(typed: TypedStore) -> None:
@@ -66,6 +74,10 @@ def write_typed_path(typed: TypedStore) -> None:
     for approval in r["approvals"]:
         typed.save_approval(M.Approval.model_validate(approval))
     typed.save_locks([M.LockEntry.model_validate(e) for e in r["locks"]])
+    typed.save_config(M.Config.model_validate(r["config"]))
+    typed.save_meta(M.Meta.model_validate(r["meta"]))
+    typed.save_pipeline(M.PipelineProgress.model_validate(r["pipeline"]))
+    typed.save_worker_phases(M.WorkerPhaseProgress.model_validate(r["phases"]))
 
 
 def test_typed_and_dict_paths_write_identical_trees(tmp_path):
@@ -74,12 +86,15 @@ def test_typed_and_dict_paths_write_identical_trees(tmp_path):
     typed_store = FlowStore(tmp_path / "typed" / ".flow")
     write_typed_path(TypedStore(typed_store, log_mutations=False))
     expected = tree(dict_store.flow_dir)
-    assert f"epics/{EPIC}.json" in expected and ".state/approvals.json" in expected and ".state/locks.json" in expected
+    assert {f"epics/{EPIC}.json", ".state/approvals.json", ".state/locks.json", "config.json", "meta.json",
+            ".state/pipeline.json", ".state/phases.json"} <= set(expected)
     assert tree(typed_store.flow_dir) == expected
     # and both read back as the same models
     a, b = TypedStore(dict_store), TypedStore(typed_store)
     assert (a.epics(), a.tasks(), a.state(TASK2), a.gaps(EPIC), a.approvals(), a.locks(include_stale=True)) == \
            (b.epics(), b.tasks(), b.state(TASK2), b.gaps(EPIC), b.approvals(), b.locks(include_stale=True))
+    assert (a.config(), a.meta(), a.pipeline(), a.worker_phases()) == \
+           (b.config(), b.meta(), b.pipeline(), b.worker_phases())
 
 
 def test_typed_writes_log_the_mutation_events_of_the_applier(tmp_path):
@@ -121,6 +136,12 @@ def test_read_write_round_trip_leaves_every_byte(tmp_path):
         for approval in typed.approvals():
             typed.save_approval(approval)
         typed.save_locks(typed.locks(include_stale=True))
+        meta = typed.meta()
+        assert meta is not None
+        typed.save_config(typed.config())
+        typed.save_meta(meta)
+        typed.save_pipeline(typed.pipeline())
+        typed.save_worker_phases(typed.worker_phases())
     assert tree(store.flow_dir) == before
 
 
@@ -162,6 +183,10 @@ def _bad_writes(typed: TypedStore) -> list[tuple[object, type[FlowError], str]]:
     other_epic = task.model_copy(update={"epic": "fn-9-other"})
     gap = typed.gaps(EPIC)[0]
     lock = typed.locks(include_stale=True)[0]
+    config = typed.config()
+    config.max_retries = "three"  # type: ignore[assignment]
+    bogus_phase = typed.pipeline()
+    bogus_phase.root[EPIC] = "bogus"  # type: ignore[assignment]
     return [
         (lambda: typed.save_epic(epic.model_copy(update={"id": "fn-x"})), InvalidInputError, "Invalid epic ID: fn-x"),
         (lambda: typed.save_epic(epic.model_copy(update={"id": TASK1})), InvalidInputError, "Invalid epic ID"),
@@ -188,6 +213,12 @@ def _bad_writes(typed: TypedStore) -> list[tuple[object, type[FlowError], str]]:
          ConflictError, "src/auth/callback.rs"),
         (lambda: typed.save_locks([lock.model_copy(update={"expires_at": "tomorrow"})]), InvalidInputError,
          "bad expires_at"),
+        (lambda: typed.save_config(config), InvalidInputError, "Invalid config: field `max_retries`"),
+        (lambda: typed.save_config(json.loads(E.CONFIG_DEFAULT)), InvalidInputError, "expected a Config model"),
+        (lambda: typed.save_pipeline(bogus_phase), InvalidInputError, "Invalid pipeline"),
+        (lambda: typed.save_pipeline(M.PipelineProgress({"../x": "work"})), InvalidInputError, "Invalid epic ID: ../x"),
+        (lambda: typed.save_worker_phases(M.WorkerPhaseProgress({EPIC: ["1"]})), InvalidInputError,
+         f"Invalid task ID: {EPIC}"),
     ]
 
 

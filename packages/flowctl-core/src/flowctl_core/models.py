@@ -92,7 +92,7 @@ def _describe(err: ValidationError, what: str) -> str:
 
 def _dump(value: Any) -> Any:
     """Serialise a nested value: models through their own `to_disk`, containers element by element."""
-    if isinstance(value, (Record, _RootRecord)):
+    if isinstance(value, (Record, RootRecord)):
         return value.to_disk()
     if isinstance(value, list):
         return [_dump(v) for v in value]
@@ -163,7 +163,7 @@ class StructRecord(Record):
         return super().from_disk(R.normalize(cls.table, data, path), path)
 
 
-class _RootRecord(RootModel[Any]):
+class RootRecord(RootModel[Any]):
     """Base of the records whose top level is an array or a map (gaps, locks, approvals, pipeline, phases …)."""
 
     model_config = ConfigDict(strict=True)
@@ -329,19 +329,19 @@ STRUCT_MODELS: dict[str, type[StructRecord]] = {
 """Every struct-ordered model, keyed like `records.ALL_RECORDS`."""
 
 
-class Gaps(_RootRecord):
+class Gaps(RootRecord):
     """`gaps/<epic-id>.json`: an array of gap entries."""
 
     root: list[GapEntry] = Field(default_factory=list)
 
 
-class Locks(_RootRecord):
+class Locks(RootRecord):
     """`.state/locks.json`: an array of lock entries in acquisition order."""
 
     root: list[LockEntry] = Field(default_factory=list)
 
 
-class Approvals(_RootRecord):
+class Approvals(RootRecord):
     """`.state/approvals.json`: an array of approvals (each written with sorted keys)."""
 
     root: list[Approval] = Field(default_factory=list)
@@ -404,7 +404,7 @@ class Config(Record):
     stack: dict[str, Any] = Field(default_factory=dict)
 
 
-class PipelineProgress(_RootRecord):
+class PipelineProgress(RootRecord):
     """`.state/pipeline.json` (§3.10): epic id → current pipeline phase."""
 
     root: dict[str, PipelinePhase] = Field(default_factory=dict)
@@ -418,7 +418,7 @@ class PipelineProgress(_RootRecord):
         return data
 
 
-class WorkerPhaseProgress(_RootRecord):
+class WorkerPhaseProgress(RootRecord):
     """`.state/phases.json` (§3.11): task id → completed worker phase ids, in completion order."""
 
     root: dict[str, list[str]] = Field(default_factory=dict)
@@ -488,7 +488,7 @@ class MemoryStatsEntry(Record):
     refs: U64
 
 
-class MemoryStats(_RootRecord):
+class MemoryStats(RootRecord):
     """`memory/stats.json`: entry id (as a string) → usage."""
 
     root: dict[str, MemoryStatsEntry] = Field(default_factory=dict)

@@ -36,9 +36,9 @@ class TypedStore:
     (and the reads they depend on) in `with typed.batch():` to make them one all-or-nothing read-modify-write.
 
     Events: like the CLI's applier, each epic, task, state or spec write appends one `mutation:<epic>` event line
-    (`epic.create`, `task.update`, `task_state.set` …) to `.state/events.jsonl`, stamped with `actor`; gap, approval
-    and lock writes log none, as in the CLI. `log_mutations=False` writes the records only (the applier's
-    option of the same name). Records are written as given: set `updated_at` yourself (`model.model_copy(update=…)`).
+    (`epic.create`, `task.update`, `task_state.set` …) to `.state/events.jsonl`, stamped with `actor`; gap,
+    approval, lock, config, meta, pipeline and worker-phase writes log none, as in the CLI. `log_mutations=False`
+    writes the records only (the applier's option of the same name). Records are written as given: set `updated_at` yourself (`model.model_copy(update=…)`).
     """
 
     def __init__(self, store: FlowStore, actor: str = "system", session_id: str = "", *,
@@ -88,6 +88,24 @@ class TypedStore:
     def events(self) -> list[M.Record]:
         """Every parseable event line, each as its event model (MutationEvent, LifecycleEvent, … UnknownEvent)."""
         return [M.parse_event(e, "events") for e in self.store.events.read_all()]
+
+    def config(self) -> M.Config:
+        """`config.json` as a Config: defaults for the keys it lacks, unknown keys kept."""
+        return _model(M.Config, self.store.read_config(), self.store.paths.config)
+
+    def meta(self) -> M.Meta | None:
+        """`meta.json` as a Meta, or None when the workspace has none."""
+        if not self.store.meta.exists():
+            return None
+        return _model(M.Meta, self.store.meta.read(), self.store.paths.meta)
+
+    def pipeline(self) -> M.PipelineProgress:
+        """`.state/pipeline.json`: epic id → pipeline phase (a value that is not a string reads as no entry)."""
+        return _model(M.PipelineProgress, self.store.pipeline.read_all(), self.store.paths.pipeline)
+
+    def worker_phases(self) -> M.WorkerPhaseProgress:
+        """`.state/phases.json`: task id → completed worker phase ids, as stored (legacy ids are not mapped)."""
+        return _model(M.WorkerPhaseProgress, self.store.phases.read_all(), self.store.paths.phases)
 
     # -- writing -------------------------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -231,6 +249,38 @@ class TypedStore:
             self.store.locks.put("", table)
         return [_model(M.LockEntry, e, "lock") for e in table]
 
+    def save_config(self, config: M.Config) -> M.Config:
+        """Replace `config.json` (pretty, sorted keys, as `config set` writes it)."""
+        data = _checked(M.Config, config, "config")
+        with self.batch():
+            self.store.config.put("", data)
+        return _model(M.Config, data, "config")
+
+    def save_meta(self, meta: M.Meta) -> M.Meta:
+        """Replace `meta.json` (written once by `init`; the reference never reads it back)."""
+        data = _checked(M.Meta, meta, "meta")
+        with self.batch():
+            self.store.meta.put("", data)
+        return _model(M.Meta, data, "meta")
+
+    def save_pipeline(self, progress: M.PipelineProgress) -> M.PipelineProgress:
+        """Replace `.state/pipeline.json`; every key must be an epic id (of an existing epic or not)."""
+        data = _checked(M.PipelineProgress, progress, "pipeline")
+        for epic_id in data:
+            ids.check_safe_id(epic_id, "epic")
+        with self.batch():
+            self.store.pipeline.put("", data)
+        return _model(M.PipelineProgress, data, "pipeline")
+
+    def save_worker_phases(self, progress: M.WorkerPhaseProgress) -> M.WorkerPhaseProgress:
+        """Replace `.state/phases.json`; every key must be a task id (of an existing task or not)."""
+        data = _checked(M.WorkerPhaseProgress, progress, "worker phases")
+        for task_id in data:
+            ids.check_safe_id(task_id, "task")
+        with self.batch():
+            self.store.phases.put("", data)
+        return _model(M.WorkerPhaseProgress, data, "worker phases")
+
     # -- helpers -------------------------------------------------------------------------------------------
     def _require_epic(self, epic_id: str) -> None:
         if not self.store.has_epic(epic_id):
@@ -247,10 +297,10 @@ class TypedStore:
         self.store.events.append(changes.mutation_event(mutation, self.actor, self.session_id, timefmt.now_off()))
 
 
-_R = TypeVar("_R", bound=M.StructRecord)
+_R = TypeVar("_R", bound=M.Record | M.RootRecord)
 
 
-def _model(cls: type[_R], data: dict[str, Any], path: object) -> _R:
+def _model(cls: type[_R], data: Any, path: object) -> _R:
     """Validate one record read by the FlowStore; CorruptFileError naming `path` when it does not fit."""
     model = cls.from_disk(data, path)
     if not isinstance(model, cls):
@@ -258,7 +308,7 @@ def _model(cls: type[_R], data: dict[str, Any], path: object) -> _R:
     return model
 
 
-def _checked(cls: type[M.StructRecord], model: object, what: str) -> dict[str, Any]:
+def _checked(cls: type[M.Record | M.RootRecord], model: object, what: str) -> Any:
     """The on-disk dict of a model given to a `save_*`, validated again; InvalidInputError when it does not fit."""
     if not isinstance(model, cls):
         raise InvalidInputError(f"Invalid {what}: expected a {cls.__name__} model, got {type(model).__name__}")

@@ -13,7 +13,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from flowctl_core import changes, ids, timefmt
 from flowctl_core import models as M
@@ -251,35 +251,19 @@ class TypedStore:
 
     def save_config(self, config: M.Config) -> M.Config:
         """Replace `config.json` (pretty, sorted keys, as `config set` writes it)."""
-        data = _checked(M.Config, config, "config")
-        with self.batch():
-            self.store.config.put("", data)
-        return _model(M.Config, data, "config")
+        return self._replace(M.Config, config, self.store.config, "config")
 
     def save_meta(self, meta: M.Meta) -> M.Meta:
         """Replace `meta.json` (written once by `init`; the reference never reads it back)."""
-        data = _checked(M.Meta, meta, "meta")
-        with self.batch():
-            self.store.meta.put("", data)
-        return _model(M.Meta, data, "meta")
+        return self._replace(M.Meta, meta, self.store.meta, "meta")
 
     def save_pipeline(self, progress: M.PipelineProgress) -> M.PipelineProgress:
         """Replace `.state/pipeline.json`; every key must be an epic id (of an existing epic or not)."""
-        data = _checked(M.PipelineProgress, progress, "pipeline")
-        for epic_id in data:
-            ids.check_safe_id(epic_id, "epic")
-        with self.batch():
-            self.store.pipeline.put("", data)
-        return _model(M.PipelineProgress, data, "pipeline")
+        return self._replace(M.PipelineProgress, progress, self.store.pipeline, "pipeline", key_kind="epic")
 
     def save_worker_phases(self, progress: M.WorkerPhaseProgress) -> M.WorkerPhaseProgress:
         """Replace `.state/phases.json`; every key must be a task id (of an existing task or not)."""
-        data = _checked(M.WorkerPhaseProgress, progress, "worker phases")
-        for task_id in data:
-            ids.check_safe_id(task_id, "task")
-        with self.batch():
-            self.store.phases.put("", data)
-        return _model(M.WorkerPhaseProgress, data, "worker phases")
+        return self._replace(M.WorkerPhaseProgress, progress, self.store.phases, "worker phases", key_kind="task")
 
     # -- helpers -------------------------------------------------------------------------------------------
     def _require_epic(self, epic_id: str) -> None:
@@ -289,6 +273,16 @@ class TypedStore:
     def _require_task(self, task_id: str) -> None:
         if not self.store.has_task(task_id):
             raise NotFoundError(f"Task not found: {task_id}")
+
+    def _replace(self, cls: type[_R], model: object, owner: _WholeFile, what: str, key_kind: str = "") -> _R:
+        """Write a whole-file document through its owning sub-store; its keys are ids of `key_kind` when given."""
+        data = _checked(cls, model, what)
+        if key_kind:
+            for key in data:
+                ids.check_safe_id(key, key_kind)
+        with self.batch():
+            owner.put("", data)
+        return _model(cls, data, what)
 
     def _log(self, mutation: changes.Mutation) -> None:
         """Append the mutation event the CLI's applier logs for the same write (inside the open batch)."""
@@ -300,6 +294,12 @@ class TypedStore:
 _R = TypeVar("_R", bound=M.Record | M.RootRecord)
 
 
+class _WholeFile(Protocol):
+    """A sub-store that replaces its file whole (`JsonDocument`, `PipelineStore`, `PhaseStore`)."""
+
+    def put(self, key: str, value: dict[str, Any]) -> None: ...
+
+
 def _model(cls: type[_R], data: Any, path: object) -> _R:
     """Validate one record read by the FlowStore; CorruptFileError naming `path` when it does not fit."""
     model = cls.from_disk(data, path)
@@ -308,7 +308,7 @@ def _model(cls: type[_R], data: Any, path: object) -> _R:
     return model
 
 
-def _checked(cls: type[M.Record | M.RootRecord], model: object, what: str) -> Any:
+def _checked(cls: type[_R], model: object, what: str) -> Any:
     """The on-disk dict of a model given to a `save_*`, validated again; InvalidInputError when it does not fit."""
     if not isinstance(model, cls):
         raise InvalidInputError(f"Invalid {what}: expected a {cls.__name__} model, got {type(model).__name__}")

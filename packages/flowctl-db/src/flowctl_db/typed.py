@@ -38,7 +38,8 @@ class TypedStore:
     Events: like the CLI's applier, each epic, task, state or spec write appends one `mutation:<epic>` event line
     (`epic.create`, `task.update`, `task_state.set` …) to `.state/events.jsonl`, stamped with `actor`; gap,
     approval, lock, config, meta, pipeline and worker-phase writes log none, as in the CLI. `log_mutations=False`
-    writes the records only (the applier's option of the same name). Records are written as given: set `updated_at` yourself (`model.model_copy(update=…)`).
+    writes the records only (the applier's option of the same name). Records are written as given: set
+    `updated_at` yourself (`model.model_copy(update=…)`).
     """
 
     def __init__(self, store: FlowStore, actor: str = "system", session_id: str = "", *,
@@ -309,7 +310,7 @@ def _model(cls: type[_R], data: Any, path: object) -> _R:
 
 
 def _checked(cls: type[_R], model: object, what: str) -> Any:
-    """The on-disk dict of a model given to a `save_*`, validated again; InvalidInputError when it does not fit."""
+    """The on-disk value of a model given to a `save_*`, validated again; InvalidInputError when it does not fit."""
     if not isinstance(model, cls):
         raise InvalidInputError(f"Invalid {what}: expected a {cls.__name__} model, got {type(model).__name__}")
     try:

@@ -310,6 +310,34 @@ def test_an_integer_too_long_to_convert_is_a_clear_error_everywhere_json_is_read
         f"Corrupt file {state}: number out of range (more than 4300 digits)")
 
 
+def test_what_serde_refuses_is_refused_everywhere_json_is_read(ws: Flowctl) -> None:
+    """json takes NaN, ±Infinity and lone surrogate escapes; serde does not, so flowctl neither stores nor reads them:
+    the reference's message (checked against its binary), never an internal error, nothing written."""
+    state = ws.flow / ".state" / "tasks" / f"{T1}.state.json"
+    before = flow_tree(ws)
+    for evidence, problem in (('{"x": NaN}', "expected value at line 1 column 7"),
+                              ('{"x": [1, -Infinity]}', "invalid number at line 1 column 12"),
+                              ('{"x": "\\ud800"}', "unexpected end of hex escape at line 1 column 14"),
+                              ('{"x": "\\udc00"}', "lone leading surrogate in hex escape at line 1 column 13")):
+        assert assert_clean(ws("done", T1, "--evidence-json", evidence, "--json")) == (
+            f"validation error: Evidence JSON invalid: {problem}")
+    assert assert_clean(ws("approval", "create", "--task", T1, "--kind", "file_access", "--payload", "[Infinity]",
+                           "--json")) == "invalid --payload JSON: expected value at line 1 column 2"
+    assert flow_tree(ws) == before
+    (ws.cwd / "epics.json").write_text('{"epics": [NaN]}')
+    assert assert_clean(ws("next", "--epics-file", "epics.json", "--json")) == (
+        "Epics file invalid JSON: expected value at line 1 column 12")
+    (ws.cwd / "receipt.json").write_text('{"mode": "\\ud800"}')
+    assert assert_clean(ws("review-backend", "--compare", "receipt.json", "--json")) == (
+        "Invalid receipt JSON: receipt.json: unexpected end of hex escape at line 1 column 17")
+    (ws.cwd / "review.txt").write_text("<findings>[Infinity]</findings>")
+    assert ws.ok("parse-findings", "--file", "review.txt", "--json")["warnings"] == [
+        "Failed to parse findings JSON: expected value at line 1 column 2"]
+    state.write_text('{"status": "todo", "retry": NaN}')
+    assert assert_clean(ws("show", T1, "--json")) == f"Corrupt file {state}: expected value at line 1 column 29"
+    assert state.read_bytes() == b'{"status": "todo", "retry": NaN}'  # reported, never overwritten
+
+
 # ── empty strings ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 

@@ -78,7 +78,7 @@ def test_errors(initialized_flowctl: Flowctl, tmp_path) -> None:  # noqa: ANN001
         (("--task", T1, "--kind", "bogus", "--payload", "1"), "invalid --kind: bogus"),
         (("--task", T1, "--kind", "generic", "--payload", "{bad"),
          "invalid --payload JSON: key must be a string at line 1 column 2"),
-        (("--task", T1, "--kind", "generic", "--payload", "NaN"), "invalid --payload JSON: NaN is not valid JSON"),
+        (("--task", T1, "--kind", "generic", "--payload", "NaN"), "invalid --payload JSON: expected value at line 1 column 1"),
         (("--task", T1, "--kind", "generic", "--payload", "[" * 200 + "]" * 200),
          "invalid --payload JSON: recursion limit exceeded (nested deeper than 128)"),
         (("--task", T1, "--kind", "generic", "--payload", "@/nonexistent.json"),

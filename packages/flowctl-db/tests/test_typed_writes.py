@@ -219,6 +219,15 @@ def _bad_writes(typed: TypedStore) -> list[tuple[object, type[FlowError], str]]:
         (lambda: typed.save_pipeline(M.PipelineProgress({"../x": "work"})), InvalidInputError, "Invalid epic ID: ../x"),
         (lambda: typed.save_worker_phases(M.WorkerPhaseProgress({EPIC: ["1"]})), InvalidInputError,
          f"Invalid task ID: {EPIC}"),
+        # what JSON (as serde reads it) cannot hold
+        (lambda: typed.save_config(M.Config(stack={"weights": {1, 2}})), InvalidInputError,
+         "Invalid config: not JSON (Object of type set is not JSON serializable)"),
+        (lambda: typed.save_config(M.Config(stack={"ratio": float("nan")})), InvalidInputError,
+         "Invalid config: not JSON (Out of range float values are not JSON compliant"),
+        (lambda: typed.save_epic(epic.model_copy(update={"title": "broken \ud800 emoji"})), InvalidInputError,
+         "Invalid epic: not JSON ('utf-8' codec can't encode character '\\ud800'"),
+        (lambda: typed.save_epic_spec(EPIC, "# \udcff"), InvalidInputError,
+         "Invalid spec: not UTF-8 text (surrogates not allowed at index 2)"),
     ]
 
 

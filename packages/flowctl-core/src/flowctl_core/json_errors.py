@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 
 def outside_strings(text: str) -> Iterator[tuple[int, str]]:
@@ -25,6 +26,64 @@ def outside_strings(text: str) -> Iterator[tuple[int, str]]:
             in_string = True
         else:
             yield i, ch
+
+
+_CONSTANTS = ("NaN", "Infinity", "-Infinity")  # what json takes as numbers and serde_json refuses
+
+
+def strict_loads(data: str | bytes) -> Any:
+    """`json.loads(data)`, refusing with a JSONDecodeError what serde_json refuses and json takes: `NaN`,
+    `Infinity`, `-Infinity` (worded by `serde_message` as serde does) and unpaired surrogate escapes."""
+    try:
+        value = json.loads(data, parse_constant=_refuse_constant)
+    except _Constant:
+        text = _decoded(data)
+        at = next(i for i, _ in outside_strings(text) if text.startswith(_CONSTANTS, i))
+        raise json.JSONDecodeError("Expecting value", text, at) from None
+    if isinstance(data, (str, bytes, bytearray)):
+        text = _decoded(data)
+        if "\\ud" in text or "\\uD" in text:
+            check_surrogate_escapes(text)
+    return value
+
+
+class _Constant(ValueError):
+    """json met NaN, Infinity or -Infinity."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
+def _decoded(data: str | bytes | bytearray) -> str:
+    """The text json.loads parsed: bytes in the encoding it detects."""
+    return data if isinstance(data, str) else bytes(data).decode(json.detect_encoding(data), "surrogatepass")
+
+
+def check_surrogate_escapes(text: str) -> None:
+    """Raise serde_json's error for the first `\\uXXXX` surrogate escape that is not a leading one followed by a
+    trailing one (json decodes such escapes into lone surrogates; serde refuses them). `text` parsed as JSON."""
+    i, end, in_string = 0, len(text), False
+    while i < end:
+        ch = text[i]
+        if not in_string or ch != "\\":
+            if ch == '"':
+                in_string = not in_string
+            i += 1
+            continue
+        if text[i + 1] != "u":
+            i += 2  # another escape
+            continue
+        code = int(text[i + 2:i + 6], 16)  # the text parsed: four hex digits
+        i += 6
+        if 0xDC00 <= code <= 0xDFFF:
+            raise json.JSONDecodeError("Lone leading surrogate in hex escape", text, i - 1)  # serde's word
+        if 0xD800 <= code <= 0xDBFF:
+            if text[i:i + 2] != "\\u":
+                raise json.JSONDecodeError("Unexpected end of hex escape", text, i + (text[i] == "\\"))
+            if not 0xDC00 <= int(text[i + 2:i + 6], 16) <= 0xDFFF:
+                raise json.JSONDecodeError("Lone leading surrogate in hex escape", text, i + 5)
+            i += 6
 
 
 def _innermost(doc: str, pos: int) -> str:
@@ -80,9 +139,13 @@ def serde_message(err: json.JSONDecodeError) -> str:
         what = "expected `:`"
     elif msg.startswith("Expecting ','"):
         what = "expected `,` or `}`" if container == "an object" else "expected `,` or `]`"
-    elif msg.startswith("Expecting value") and rest[:1].isalpha():
-        word = len(rest) - len(rest.lstrip("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"))
-        what, col = "expected ident", col + word
+    elif msg.startswith("Expecting value") and rest[:1] in ("n", "t", "f"):
+        # serde reads null/true/false letter by letter and stops at the first letter that differs
+        word = {"n": "null", "t": "true", "f": "false"}[rest[0]]
+        matched = next((k for k in range(len(word)) if rest[k:k + 1] != word[k]), len(word))
+        what, col = "expected ident", col + matched
+    elif msg.startswith("Expecting value") and rest.startswith("-"):
+        what, col = "invalid number", col + 1  # a minus sign without a digit after it
     elif msg.startswith("Expecting value"):
         what = "expected value"
     elif msg.startswith("Extra data"):

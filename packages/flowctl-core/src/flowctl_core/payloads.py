@@ -30,13 +30,9 @@ def nesting_depth(value: Any) -> int:
     return deepest
 
 
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def parse_json(text: str | bytes, what: str) -> Any:
     """Parse strict JSON; InvalidInputError `<what>: <reason>` when it is not (bad syntax, NaN, too deep)."""
-    import json
+    from . import json_text
 
     if isinstance(text, bytes):
         try:
@@ -44,14 +40,12 @@ def parse_json(text: str | bytes, what: str) -> Any:
         except UnicodeDecodeError as err:
             raise InvalidInputError(f"{what}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
     try:
-        value = json.loads(text, parse_constant=_no_constant)
-    except json.JSONDecodeError as err:
-        from .json_errors import serde_message
-        raise InvalidInputError(f"{what}: {serde_message(err)}") from None
-    except ValueError as err:
-        raise InvalidInputError(f"{what}: {err}") from None
+        value = json_text.loads(text)
     except RecursionError:
         raise InvalidInputError(f"{what}: recursion limit exceeded") from None
+    except ValueError as err:  # a syntax error (NaN and lone surrogates included), or a number int() refuses
+        from .json_errors import parse_problem
+        raise InvalidInputError(f"{what}: {parse_problem(err)}") from None
     if nesting_depth(value) > SERDE_RECURSION_LIMIT:
         raise InvalidInputError(f"{what}: recursion limit exceeded (nested deeper than {SERDE_RECURSION_LIMIT})")
     return value

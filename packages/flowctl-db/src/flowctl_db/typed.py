@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
-from flowctl_core import changes, ids, timefmt
+from flowctl_core import changes, ids, json_text, timefmt
 from flowctl_core import models as M
 from flowctl_core.errors import ConflictError, CorruptFileError, InvalidInputError, NotFoundError
 
@@ -317,9 +317,14 @@ def _checked(cls: type[_R], model: object, what: str) -> Any:
         with warnings.catch_warnings():  # a wrongly typed assigned field warns on dump; it is refused just below
             warnings.simplefilter("ignore")
             data = model.to_disk()
-        return _model(cls, data, what).to_disk()
+        data = _model(cls, data, what).to_disk()
     except CorruptFileError as err:
         raise InvalidInputError(f"Invalid {what}: {err.detail}") from None
+    try:  # what JSON cannot hold (a set, NaN, a lone surrogate) is refused here, before anything is written
+        json_text.dumps_compact(data).encode("utf-8")
+    except (TypeError, ValueError) as err:
+        raise InvalidInputError(f"Invalid {what}: not JSON ({err})") from None
+    return data
 
 
 def _as_list(values: object, what: str) -> list[Any]:
@@ -331,6 +336,10 @@ def _as_list(values: object, what: str) -> list[Any]:
 def _require_text(content: object) -> None:
     if not isinstance(content, str):
         raise InvalidInputError(f"Invalid spec: expected a string, got {type(content).__name__}")
+    try:
+        content.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise InvalidInputError(f"Invalid spec: not UTF-8 text ({err.reason} at index {err.start})") from None
 
 
 def _check_gaps(entries: list[dict[str, Any]]) -> None:

@@ -30,7 +30,7 @@ GAP_PRIORITY = {"P0": "required", "P1": "important"}
 
 def extract(text: str) -> tuple[list[dict[str, Any]], list[str]]:
     """(findings, warnings) from a review's text; never raises on bad content."""
-    import json
+    from flowctl_core import json_text
 
     warnings: list[str] = []
     raw = None
@@ -50,11 +50,11 @@ def extract(text: str) -> tuple[list[dict[str, Any]], list[str]]:
         warnings.append("No findings found in review output")
         return [], warnings
     try:
-        items = json.loads(drop_trailing_commas(raw), parse_constant=_no_constant)
+        items = json_text.loads(drop_trailing_commas(raw))
     except RecursionError:
         warnings.append("Failed to parse findings JSON: recursion limit exceeded")
         return [], warnings
-    except ValueError as err:  # a syntax error (NaN included, see _no_constant), or a number int() refuses
+    except ValueError as err:  # a syntax error (serde's: NaN, lone surrogates), or a number int() refuses
         from flowctl_core.json_errors import parse_problem
         warnings.append(f"Failed to parse findings JSON: {parse_problem(err)}")
         return [], warnings
@@ -98,13 +98,6 @@ def _closes_next(text: str, start: int) -> bool:
     while start < n and text[start] in " \t\r\n":
         start += 1
     return start < n and text[start] in "]}"
-
-
-def _no_constant(name: str) -> Any:
-    """NaN and Infinity are not JSON (serde_json refuses them; Python would accept them)."""
-    import json
-
-    raise json.JSONDecodeError(f"invalid literal {name}", name, 0)
 
 
 def from_legacy(item: dict[str, Any]) -> dict[str, Any]:

@@ -55,10 +55,10 @@ def _decode(label: str, data: bytes | None) -> str:
 
 def _receipt_summary(label: str, text: str) -> dict[str, Any]:
     """One receipt as `{"file", "id", "mode", "review", "timestamp", "verdict"}` (missing strings defaulted)."""
-    import json
+    from flowctl_core import json_text
 
     try:
-        receipt = json.loads(text)
+        receipt = json_text.loads(text)
     except RecursionError as err:
         raise InvalidInputError(f"Invalid receipt JSON: {label}: recursion limit exceeded") from err
     except ValueError as err:  # a syntax error, or a number int() refuses

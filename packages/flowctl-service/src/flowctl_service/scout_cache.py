@@ -50,14 +50,11 @@ def _ttl(commit_sha: str, ttl_seconds: float | None) -> float:
 
 
 def _result_value(text: str) -> Any:
-    """The stored text parsed as JSON (strict: no NaN/Infinity), or the text itself."""
-    import json
-
-    def refuse(name: str) -> Any:
-        raise ValueError(name)
+    """The stored text parsed as JSON (as serde parses it: no NaN, no lone surrogate), or the text itself."""
+    from flowctl_core import json_text
 
     try:
-        return json.loads(text, parse_constant=refuse)
+        return json_text.loads(text)
     except (ValueError, RecursionError):
         return text
 

@@ -323,6 +323,12 @@ def test_what_serde_refuses_is_refused_everywhere_json_is_read(ws: Flowctl) -> N
             f"validation error: Evidence JSON invalid: {problem}")
     assert assert_clean(ws("approval", "create", "--task", T1, "--kind", "file_access", "--payload", "[Infinity]",
                            "--json")) == "invalid --payload JSON: expected value at line 1 column 2"
+    for stack, problem in (('{"x": NaN}', "expected value at line 1 column 7"),
+                           ('{"x": "\\ud800"}', "unexpected end of hex escape at line 1 column 14"),
+                           ("{bad", "key must be a string at line 1 column 2")):
+        (ws.cwd / "stack.json").write_text(stack)
+        assert assert_clean(ws("stack", "set", "--file", "stack.json", "--json")) == f"Invalid JSON: {problem}"
+    (ws.cwd / "stack.json").unlink()
     assert flow_tree(ws) == before
     (ws.cwd / "epics.json").write_text('{"epics": [NaN]}')
     assert assert_clean(ws("next", "--epics-file", "epics.json", "--json")) == (

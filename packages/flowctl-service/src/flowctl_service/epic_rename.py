@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flowctl_core import changes, ids, records
+from flowctl_core import changes, ids, json_text, records
 from flowctl_core.errors import ConflictError
 from flowctl_core.timefmt import now_z
 from flowctl_db import FlowStore
@@ -267,8 +267,8 @@ def _renamed_receipt(rn: _Renamer, name: str, text: str) -> str:
     if not name.endswith(".json"):
         return text
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):  # not JSON (or a number int() refuses)
+        value = json_text.loads(text)
+    except (ValueError, RecursionError):  # not JSON as serde reads it (or a number int() refuses)
         return text
     renamed = rn.value(value)
     return text if renamed == value else _json_text(renamed, text, sort_keys=False)
@@ -277,8 +277,8 @@ def _renamed_receipt(rn: _Renamer, name: str, text: str) -> str:
 def _renamed_checkpoint(rn: _Renamer, text: str, title: str) -> str:
     """A checkpoint with the epic (id, title, spec path) and its tasks renamed; verbatim when not parseable."""
     try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):  # not JSON (or a number int() refuses)
+        value = json_text.loads(text)
+    except (ValueError, RecursionError):  # not JSON as serde reads it (or a number int() refuses)
         return text
     renamed = rn.value(value)
     if isinstance(renamed, dict) and isinstance(renamed.get("epic"), dict):

@@ -30,22 +30,27 @@ def nesting_depth(value: Any) -> int:
     return deepest
 
 
-def parse_json(text: str | bytes, what: str) -> Any:
-    """Parse strict JSON; InvalidInputError `<what>: <reason>` when it is not (bad syntax, NaN, too deep)."""
+def loads(text: str, what: str) -> Any:
+    """Parse JSON as serde_json does; InvalidInputError `<what>: <reason>` in serde's words when it does not."""
     from . import json_text
 
-    if isinstance(text, bytes):
-        try:
-            text = text.decode("utf-8")
-        except UnicodeDecodeError as err:
-            raise InvalidInputError(f"{what}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
     try:
-        value = json_text.loads(text)
+        return json_text.loads(text)
     except RecursionError:
         raise InvalidInputError(f"{what}: recursion limit exceeded") from None
     except ValueError as err:  # a syntax error (NaN and lone surrogates included), or a number int() refuses
         from .json_errors import parse_problem
         raise InvalidInputError(f"{what}: {parse_problem(err)}") from None
+
+
+def parse_json(text: str | bytes, what: str) -> Any:
+    """Parse a payload: `loads`, plus UTF-8 bytes and serde's 128 levels of nesting (InvalidInputError)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as err:
+            raise InvalidInputError(f"{what}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
+    value = loads(text, what)
     if nesting_depth(value) > SERDE_RECURSION_LIMIT:
         raise InvalidInputError(f"{what}: recursion limit exceeded (nested deeper than {SERDE_RECURSION_LIMIT})")
     return value

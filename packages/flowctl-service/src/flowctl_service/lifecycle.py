@@ -45,7 +45,7 @@ Decisions where the reference is broken (storage.md §11/§12):
 
 from __future__ import annotations
 
-from flowctl_core import changes, ids, json_text, payloads, state_machine
+from flowctl_core import changes, ids, payloads, state_machine
 from flowctl_core.errors import (
     ConflictError,
     DependencyError,
@@ -201,16 +201,6 @@ def _read_user_file(path: str, what: str) -> str:
         raise StoreIOError(f"io error: Cannot read {what} file: {os_error_text(err)}") from err
 
 
-def _parse_evidence_text(raw: str, what: str) -> Any:
-    try:
-        return json_text.loads(raw)
-    except RecursionError as err:
-        raise InvalidInputError(f"validation error: {what}: recursion limit exceeded") from err
-    except ValueError as err:  # a syntax error, or a number int() refuses
-        from flowctl_core.json_errors import parse_problem
-        raise InvalidInputError(f"validation error: {what}: {parse_problem(err)}") from err
-
-
 def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str, Any]:
     """The evidence object from ``--evidence-json`` (inline JSON or a file path; wins) or ``--evidence`` (inline).
 
@@ -219,9 +209,10 @@ def parse_evidence(evidence_json: str | None, evidence: str | None) -> dict[str,
     """
     if evidence_json is not None:
         raw = evidence_json if evidence_json.strip().startswith("{") else _read_user_file(evidence_json, "evidence")
-        value = _parse_evidence_text(raw, "Evidence JSON invalid")
+        value = payloads.loads(raw, "validation error: Evidence JSON invalid")
     elif evidence is not None:
-        value = _parse_evidence_text(evidence, "Evidence invalid JSON")  # the reference's two wordings differ
+        # the reference's two wordings differ
+        value = payloads.loads(evidence, "validation error: Evidence invalid JSON")
     else:
         value = {"commits": [], "tests": [], "prs": []}
     if not isinstance(value, dict):

@@ -55,15 +55,9 @@ def _decode(label: str, data: bytes | None) -> str:
 
 def _receipt_summary(label: str, text: str) -> dict[str, Any]:
     """One receipt as `{"file", "id", "mode", "review", "timestamp", "verdict"}` (missing strings defaulted)."""
-    from flowctl_core import json_text
+    from flowctl_core import payloads
 
-    try:
-        receipt = json_text.loads(text)
-    except RecursionError as err:
-        raise InvalidInputError(f"Invalid receipt JSON: {label}: recursion limit exceeded") from err
-    except ValueError as err:  # a syntax error, or a number int() refuses
-        from flowctl_core.json_errors import parse_problem
-        raise InvalidInputError(f"Invalid receipt JSON: {label}: {parse_problem(err)}") from err
+    receipt = payloads.loads(text, f"Invalid receipt JSON: {label}")
     if not isinstance(receipt, dict):
         receipt = {}
 

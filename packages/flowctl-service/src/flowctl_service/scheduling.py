@@ -20,7 +20,7 @@ Decisions where the reference is broken:
 
 from __future__ import annotations
 
-from flowctl_core import ids, json_text
+from flowctl_core import ids, payloads
 from flowctl_core import state_machine as sm
 from flowctl_core.errors import InvalidInputError, NotFoundError, os_error_text
 from flowctl_db import FlowStore
@@ -122,13 +122,7 @@ def read_epics_file(path: str) -> list[str]:
         raise InvalidInputError("Cannot read epics file: stream did not contain valid UTF-8") from None
     except OSError as err:
         raise InvalidInputError(f"Cannot read epics file: {os_error_text(err)}") from err
-    try:
-        data = json_text.loads(content)
-    except RecursionError as err:
-        raise InvalidInputError("Epics file invalid JSON: recursion limit exceeded") from err
-    except ValueError as err:  # a syntax error, or a number int() refuses
-        from flowctl_core.json_errors import parse_problem
-        raise InvalidInputError(f"Epics file invalid JSON: {parse_problem(err)}") from err
+    data = payloads.loads(content, "Epics file invalid JSON")
     epics = data.get("epics") if isinstance(data, dict) else None
     if not isinstance(epics, list):
         raise InvalidInputError("Epics file must be JSON with key 'epics' as a list")

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from flowctl_core import json_text
+from flowctl_core import payloads
 from flowctl_core.errors import InvalidInputError
 from flowctl_db import FlowStore
 
@@ -216,13 +216,7 @@ def detect(store: FlowStore, cwd: Path, *, dry_run: bool = False) -> dict[str, A
 
 def set_stack(store: FlowStore, raw: str, *, dry_run: bool = False) -> dict[str, Any]:
     """`stack set`: replace `config.stack` with the JSON object in `raw`."""
-    try:
-        stack = json_text.loads(raw)
-    except RecursionError as err:
-        raise InvalidInputError("Invalid JSON: recursion limit exceeded") from err
-    except ValueError as err:  # a syntax error as serde words it (NaN, lone surrogates), or a number int() refuses
-        from flowctl_core.json_errors import parse_problem
-        raise InvalidInputError(f"Invalid JSON: {parse_problem(err)}") from err
+    stack = payloads.loads(raw, "Invalid JSON")
     if not isinstance(stack, dict):
         raise InvalidInputError("Stack config must be a JSON object")
     preview = _save(store, stack, dry_run)

@@ -31,20 +31,16 @@ def outside_strings(text: str) -> Iterator[tuple[int, str]]:
 _CONSTANTS = ("NaN", "Infinity", "-Infinity")  # what json takes as numbers and serde_json refuses
 
 
-def strict_loads(data: str | bytes) -> Any:
-    """`json.loads(data)`, refusing with a JSONDecodeError what serde_json refuses and json takes: `NaN`,
-    `Infinity`, `-Infinity` (worded by `serde_message` as serde does) and unpaired surrogate escapes."""
+def strict_loads(data: str | bytes) -> tuple[Any, str]:
+    """`json.loads(data)` and the text it parsed; a `NaN`, `Infinity` or `-Infinity`, which json takes and serde_json
+    refuses, is a JSONDecodeError at that word (`serde_message` words it as serde does)."""
     try:
         value = json.loads(data, parse_constant=_refuse_constant)
     except _Constant:
         text = _decoded(data)
         at = next(i for i, _ in outside_strings(text) if text.startswith(_CONSTANTS, i))
         raise json.JSONDecodeError("Expecting value", text, at) from None
-    if isinstance(data, (str, bytes, bytearray)):
-        text = _decoded(data)
-        if "\\ud" in text or "\\uD" in text:
-            check_surrogate_escapes(text)
-    return value
+    return value, _decoded(data)
 
 
 class _Constant(ValueError):

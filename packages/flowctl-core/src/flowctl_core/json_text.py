@@ -8,7 +8,7 @@ output …) is handed to `json` itself, so every result and every error is exact
 
 One difference, on purpose: JSON as serde_json (the reference's parser) takes it. `NaN`, `Infinity`, `-Infinity`
 and unpaired surrogate escapes (`"\\ud800"`), which `json` accepts, are refused with serde's error
-(`json_errors.strict_loads`), and a non-finite float is never written: a file flowctl writes is one the reference
+(`json_errors`), and a non-finite float is never written: a file flowctl writes is one the reference
 can read.
 """
 
@@ -68,7 +68,7 @@ def loads(data: str | bytes) -> Any:
         # strict UTF-8 text that scanned fully is what json would decode too (no NUL byte: its sniffing says UTF-8).
         from .json_errors import strict_loads
 
-        return strict_loads(data)
+        value, text = strict_loads(data)
     if "\\ud" in text or "\\uD" in text:  # a surrogate escape: json pairs what it can and keeps the rest
         from .json_errors import check_surrogate_escapes
 
